@@ -1,0 +1,129 @@
+import type { ICredentialType, Icon, INodeProperties } from 'n8n-workflow';
+
+const withTls = { show: { security: ['explicit', 'implicit'] } };
+const withPassword = { show: { anonymous: [false] } };
+
+// Tested by the FTP Automation node (testedBy / methods.credentialTest): FTP is not HTTP.
+export class FtpAutomationApi implements ICredentialType {
+	name = 'ftpAutomationApi';
+
+	displayName = 'FTP Automation';
+
+	icon: Icon = { light: 'file:../nodes/FtpAutomation/ftpAutomation.svg', dark: 'file:../nodes/FtpAutomation/ftpAutomation.dark.svg' };
+
+	documentationUrl = 'https://www.npmjs.com/package/n8n-nodes-ftp-automation#credentials';
+
+	properties: INodeProperties[] = [
+		{
+			displayName: 'Host',
+			name: 'host',
+			type: 'string',
+			default: '',
+			required: true,
+			placeholder: 'ftp.example.com',
+			description: 'Name or IP address of the FTP server, without ftp://',
+		},
+		{
+			displayName: 'Port',
+			name: 'port',
+			type: 'number',
+			default: 21,
+			required: true,
+			typeOptions: { minValue: 1, maxValue: 65535 },
+			hint: 'Usually 21 for plain FTP and explicit FTPS, 990 for implicit FTPS',
+		},
+		{
+			displayName: 'Security',
+			name: 'security',
+			type: 'options',
+			default: 'explicit',
+			options: [
+				{
+					name: 'Explicit FTPS (AUTH TLS)',
+					value: 'explicit',
+					description: 'Connects in plain text, then switches to TLS before login (recommended)',
+				},
+				{
+					name: 'Implicit FTPS',
+					value: 'implicit',
+					description: 'TLS from the first byte, usually on port 990',
+				},
+				{
+					name: 'None (Plain FTP)',
+					value: 'none',
+					description: 'No encryption: the password and the files travel in clear text',
+				},
+			],
+		},
+		{
+			displayName: 'Anonymous Login',
+			name: 'anonymous',
+			type: 'boolean',
+			default: false,
+			description: 'Whether to log in as "anonymous" instead of with a username and password',
+		},
+		{
+			displayName: 'Anonymous Password (E-Mail)',
+			name: 'anonymousPassword',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '',
+			placeholder: 'anonymous@',
+			description: 'Some servers ask anonymous users for an e-mail address as password; "anonymous@" is sent when empty',
+			displayOptions: { show: { anonymous: [true] } },
+		},
+		{
+			displayName: 'Username',
+			name: 'username',
+			type: 'string',
+			default: '',
+			displayOptions: withPassword,
+		},
+		{
+			displayName: 'Password',
+			name: 'password',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '',
+			displayOptions: withPassword,
+		},
+		// eslint-disable-next-line @n8n/community-nodes/credential-password-field -- a boolean switch, not a secret; its name is part of the credential's public contract
+		{
+			displayName: 'Ignore SSL Issues (Insecure)',
+			name: 'allowUnauthorizedCerts',
+			type: 'boolean',
+			default: false,
+			description:
+				'Whether to connect even if the server certificate cannot be verified. Insecure: anyone between n8n and the server could read the password and the files. Prefer CA Certificate.',
+			displayOptions: withTls,
+		},
+		{
+			displayName: 'CA Certificate',
+			name: 'caCertificate',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '',
+			placeholder: '-----BEGIN CERTIFICATE----- ...',
+			description:
+				'PEM certificate to trust in addition to the public CAs: the private CA that issued the server certificate, or the self-signed server certificate itself',
+			displayOptions: withTls,
+		},
+		{
+			displayName: 'Server Name (TLS)',
+			name: 'serverName',
+			type: 'string',
+			default: '',
+			placeholder: 'ftp.example.com',
+			description: 'Name to check the server certificate against, when the host is an IP address or an alias the certificate does not name',
+			displayOptions: withTls,
+		},
+		{
+			displayName: 'Connection Timeout (Seconds)',
+			name: 'connectionTimeout',
+			type: 'number',
+			default: 30,
+			typeOptions: { minValue: 1 },
+			description: 'How long to wait for the server to answer before giving up',
+		},
+	];
+}

@@ -1,0 +1,2 @@
+export { FtpAutomationApi } from './credentials/FtpAutomationApi.credentials';
+export { FtpAutomation } from './nodes/FtpAutomation/FtpAutomation.node';

@@ -1,0 +1,13 @@
+/** @type {import('jest').Config} */
+module.exports = {
+	testEnvironment: 'node',
+	roots: ['<rootDir>/test'],
+	testMatch: ['**/*.test.ts'],
+	transform: {
+		// Type checking is done once by `npm run typecheck`; per-file transpiling keeps the suite fast.
+		'^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.test.json' }],
+	},
+	testTimeout: 60000,
+	// Tests that start servers run one file at a time so that ports and the 2-core CI machine are not oversubscribed.
+	maxWorkers: 2,
+};

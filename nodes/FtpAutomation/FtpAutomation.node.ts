@@ -1,0 +1,56 @@
+import { NodeConnectionTypes, type IExecuteFunctions, type INodeExecutionData, type INodeType, type INodeTypeDescription } from 'n8n-workflow';
+
+import * as createFolder from './actions/createFolder.operation';
+import * as deleteOperation from './actions/delete.operation';
+import * as download from './actions/download.operation';
+import * as list from './actions/list.operation';
+import * as rename from './actions/rename.operation';
+import { router } from './actions/router';
+import * as upload from './actions/upload.operation';
+import { ftpAutomationApiTest } from './methods';
+
+export class FtpAutomation implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'FTP Automation',
+		name: 'ftpAutomation',
+		icon: { light: 'file:ftpAutomation.svg', dark: 'file:ftpAutomation.dark.svg' },
+		group: ['input'],
+		version: 1,
+		subtitle: '={{$parameter["operation"]}}',
+		description: 'List, download, upload, delete, rename and create folders on FTP and FTPS servers',
+		defaults: { name: 'FTP Automation' },
+		usableAsTool: true,
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
+		credentials: [{ name: 'ftpAutomationApi', required: true, testedBy: 'ftpAutomationApiTest' }],
+		properties: [
+			{
+				displayName: 'Operation',
+				name: 'operation',
+				type: 'options',
+				noDataExpression: true,
+				default: 'list',
+				options: [
+					{ name: 'Create Folder', value: 'createFolder', description: 'Create a folder', action: 'Create a folder' },
+					{ name: 'Delete', value: 'delete', description: 'Delete a file or folder', action: 'Delete a file or folder' },
+					{ name: 'Download', value: 'download', description: 'Download a file as binary data', action: 'Download a file' },
+					{ name: 'List', value: 'list', description: 'List the contents of a folder', action: 'List a folder' },
+					{ name: 'Rename or Move', value: 'rename', description: 'Rename or move a file or folder', action: 'Rename or move a file or folder' },
+					{ name: 'Upload', value: 'upload', description: 'Upload binary data or text as a file', action: 'Upload a file' },
+				],
+			},
+			...list.description,
+			...download.description,
+			...upload.description,
+			...deleteOperation.description,
+			...rename.description,
+			...createFolder.description,
+		],
+	};
+
+	methods = { credentialTest: { ftpAutomationApiTest } };
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		return await router.call(this);
+	}
+}

@@ -1,0 +1,54 @@
+import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+
+import { toNodeError } from '../helpers/nodeError';
+import { FtpSession, toConnectionSettings } from '../transport';
+import * as createFolder from './createFolder.operation';
+import * as deleteOperation from './delete.operation';
+import * as download from './download.operation';
+import * as list from './list.operation';
+import * as rename from './rename.operation';
+import type { FtpOperation, OperationExecute } from './types';
+import * as upload from './upload.operation';
+
+const operations: Record<FtpOperation, OperationExecute> = {
+	list: list.execute,
+	download: download.execute,
+	upload: upload.execute,
+	delete: deleteOperation.execute,
+	rename: rename.execute,
+	createFolder: createFolder.execute,
+};
+
+/** Runs the chosen operation for every input item over one connection, which is always closed at the end. */
+export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	const items = this.getInputData();
+	const operation = this.getNodeParameter('operation', 0) as FtpOperation;
+	const execute = operations[operation];
+	const output: INodeExecutionData[] = [];
+
+	let session: FtpSession;
+	try {
+		const settings = toConnectionSettings(await this.getCredentials('ftpAutomationApi'));
+		session = await FtpSession.open(settings, { onLogLine: (line) => this.logger.debug(line) });
+	} catch (error) {
+		// Without a connection no item can succeed; with continueOnFail each one says why.
+		if (!this.continueOnFail()) throw toNodeError(this.getNode(), error);
+		const message = toNodeError(this.getNode(), error).message;
+		return [items.map((_, itemIndex) => ({ json: { error: message }, pairedItem: { item: itemIndex } }))];
+	}
+
+	try {
+		for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
+			try {
+				output.push(...(await execute.call(this, session, itemIndex)));
+			} catch (error) {
+				const nodeError = toNodeError(this.getNode(), error, itemIndex);
+				if (!this.continueOnFail()) throw nodeError;
+				output.push({ json: { error: nodeError.message }, pairedItem: { item: itemIndex } });
+			}
+		}
+	} finally {
+		session.close();
+	}
+	return [output];
+}

@@ -1,0 +1,27 @@
+import type { IExecuteFunctions } from 'n8n-workflow';
+import { Readable } from 'node:stream';
+
+import { FtpFailure } from '../transport';
+
+/**
+ * The item's binary property as a stream: read from n8n's binary store by reference when it is stored there
+ * (filesystem/S3 mode), so large files are never held in memory; decoded from the item otherwise.
+ */
+export async function binaryInputStream(this: IExecuteFunctions, itemIndex: number, propertyName: string): Promise<Readable> {
+	const binaries = this.getInputData()[itemIndex]?.binary ?? {};
+	const binary = binaries[propertyName];
+	if (!binary) {
+		const available = Object.keys(binaries);
+		throw new FtpFailure(
+			'input',
+			available.length > 0
+				? `The input item has no binary field "${propertyName}"; its binary fields are: ${available.join(', ')}`
+				: `The input item has no binary data (looked for the binary field "${propertyName}")`,
+			available.length > 0
+				? `Set Input Binary Field to one of: ${available.join(', ')}.`
+				: 'Connect a node that outputs a file (e.g. Read/Write Files from Disk, HTTP Request, Convert to File), or turn off Binary File to upload text.',
+		);
+	}
+	if (binary.id) return await this.helpers.getBinaryStream(binary.id);
+	return Readable.from(await this.helpers.getBinaryDataBuffer(itemIndex, propertyName));
+}

@@ -1,0 +1,1 @@
+export { ftpAutomationApiTest } from './credentialTest';

@@ -1,0 +1,330 @@
+import { Client } from 'basic-ftp';
+import { pipeline, Transform, type Readable, type TransformCallback } from 'node:stream';
+
+import { ConnectionLog } from './connectionLog';
+import { explainFailure, FtpFailure, isMissingOrDenied, type FailureContext, type FtpStep } from './errors';
+import { globFilter, includes, isRealEntry, listingFingerprint, toListEntry, type IncludeEntries, type ListEntry } from './listing';
+import { ancestorsAndSelf, checkPath, parentOf, resolvePath } from './paths';
+import { secretsOf, type ConnectionSettings } from './settings';
+
+/** Deeper than any real folder tree; reached only when the server shows a link loop as plain folders. */
+const MAX_LIST_DEPTH = 50;
+
+export interface ListOptions {
+	recursive?: boolean;
+	include?: IncludeEntries;
+	filter?: string;
+}
+
+export interface SessionOptions {
+	/** Receives every (already redacted) log line, e.g. n8n's logger at debug level. */
+	onLogLine?: (line: string) => void;
+}
+
+/** Counts the bytes that flow through it, so transfers can report their size without buffering. */
+class ByteCounter extends Transform {
+	bytes = 0;
+
+	override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+		this.bytes += chunk.length;
+		callback(null, chunk);
+	}
+}
+
+/**
+ * One logged-in FTP connection, reused for all items of a node execution. Every method takes paths as the
+ * user typed them, rejects unsafe ones before anything is sent, and throws only FtpFailure.
+ */
+export class FtpSession {
+	readonly log: ConnectionLog;
+	private readonly client: Client;
+	private loginDirectory = '/';
+	private serverListsWithMlsd = false;
+	/** Folders known to exist, so that uploads into one folder do not repeat MKD for every item. */
+	private readonly knownDirectories = new Set<string>(['/']);
+
+	private constructor(
+		private readonly settings: ConnectionSettings,
+		options: SessionOptions,
+	) {
+		this.log = new ConnectionLog(secretsOf(settings));
+		this.client = new Client(settings.timeoutMs);
+		this.client.ftp.verbose = true;
+		this.client.ftp.log = (message: string) => {
+			this.log.add(message);
+			if (options.onLogLine) for (const line of this.log.tail(1)) options.onLogLine(line);
+		};
+	}
+
+	/** Connects, secures and logs in, step by step, so that a failure names the step that failed. */
+	static async open(settings: ConnectionSettings, options: SessionOptions = {}): Promise<FtpSession> {
+		const session = new FtpSession(settings, options);
+		await session.connect();
+		return session;
+	}
+
+	get workingDirectory(): string {
+		return this.loginDirectory;
+	}
+
+	get closed(): boolean {
+		return this.client.closed;
+	}
+
+	close(): void {
+		this.client.close();
+	}
+
+	/** Absolute remote path for user input; throws before anything is sent if the input is unsafe. */
+	resolve(path: unknown, label?: string): string {
+		return resolvePath(checkPath(path, label), this.loginDirectory);
+	}
+
+	private context(step: FtpStep, extra: Partial<FailureContext> = {}): FailureContext {
+		const { host, port, security, timeoutMs } = this.settings;
+		return { step, host, port, security, timeoutMs, ...extra };
+	}
+
+	/** Runs one piece of protocol work and turns any failure into a redacted FtpFailure. */
+	private async attempt<T>(context: FailureContext, work: () => Promise<T>): Promise<T> {
+		try {
+			return await work();
+		} catch (error) {
+			throw this.explain(error, context);
+		}
+	}
+
+	/** The failure as users see it: cause and fix in plain words, redacted, with the tail of the connection log. */
+	private explain(error: unknown, context: FailureContext): FtpFailure {
+		const failure = explainFailure(error, context);
+		const redacted = new FtpFailure(failure.step, this.log.redact(failure.message), this.log.redact(failure.hint), failure.replyCode);
+		redacted.connectionLog = this.log.tail();
+		return redacted;
+	}
+
+	private async connect(): Promise<void> {
+		const { host, port, security, user, password } = this.settings;
+		const tls = this.settings.tls ? { ...this.settings.tls, host } : undefined;
+		this.log.add(`Connecting to ${host}:${port} (${security === 'none' ? 'plain FTP' : security === 'explicit' ? 'explicit FTPS' : 'implicit FTPS'})`);
+		await this.attempt(this.context('connect'), async () =>
+			security === 'implicit' ? await this.client.connectImplicitTLS(host, port, tls) : await this.client.connect(host, port),
+		);
+		if (security === 'explicit') await this.attempt(this.context('tls'), async () => await this.client.useTLS(tls));
+		await this.attempt(this.context('login'), async () => {
+			// Before login so that non-ASCII user names work on servers that honour it.
+			await this.client.sendIgnoringError('OPTS UTF8 ON');
+			await this.client.login(user, password);
+		});
+		await this.attempt(this.context('login', { action: 'prepare the session after login' }), async () => {
+			await this.client.useDefaultSettings();
+			this.serverListsWithMlsd = this.client.availableListCommands.some((command) => command.startsWith('MLSD'));
+			this.loginDirectory = await this.client.pwd();
+		});
+	}
+
+	/** After a timeout or a dropped connection basic-ftp closes the client; later items get a fresh one. */
+	private async reconnectIfClosed(): Promise<void> {
+		if (!this.client.closed) return;
+		this.log.add('The previous connection was closed; reconnecting');
+		this.knownDirectories.clear();
+		this.knownDirectories.add('/');
+		await this.connect();
+	}
+
+	private async command<T>(context: FailureContext, work: () => Promise<T>): Promise<T> {
+		await this.reconnectIfClosed();
+		return await this.attempt(context, work);
+	}
+
+	/** Runs a command and returns its failure instead of throwing it, for callers that explain some failures better. */
+	private async failureOf(context: FailureContext, work: () => Promise<unknown>): Promise<FtpFailure | undefined> {
+		return await this.command(context, work).then(
+			() => undefined,
+			(failure: FtpFailure) => failure,
+		);
+	}
+
+	/** True if `path` is a folder we can enter; leaves the working directory as it was. */
+	private async isDirectory(path: string): Promise<boolean> {
+		if (this.client.closed) return false;
+		const entered = await this.client.sendIgnoringError(`CWD ${path}`);
+		if (entered.code >= 300) return false;
+		this.knownDirectories.add(path);
+		await this.client.sendIgnoringError(`CWD ${this.loginDirectory}`);
+		return true;
+	}
+
+	async list(path: unknown, options: ListOptions = {}): Promise<ListEntry[]> {
+		const root = this.resolve(path);
+		const matches = globFilter(options.filter);
+		const include = options.include ?? 'both';
+		const entries: ListEntry[] = [];
+		const visited = new Set<string>();
+		const context = this.context('command', { action: 'list the folder', path: root });
+
+		await this.command(context, async () => {
+			// LIST of a missing folder is an empty success on some servers (vsftpd): ask first.
+			if (!(await this.isDirectory(root))) {
+				throw new FtpFailure('command', `The folder "${root}" does not exist or cannot be opened`, 'Check the path; relative paths start at the login folder (' + this.loginDirectory + ').', 550);
+			}
+		});
+
+		const walk = async (directory: string, relativeDirectory: string, ancestors: string[]): Promise<void> => {
+			// Symbolic links are listed but never entered, and every folder is entered once.
+			if (visited.has(directory)) return;
+			visited.add(directory);
+			if (ancestors.length > MAX_LIST_DEPTH) {
+				throw new FtpFailure(
+					'command',
+					`The folder "${root}" is nested more than ${MAX_LIST_DEPTH} levels deep at "${directory}"`,
+					'A folder link on the server probably points back to one of its parents. List a narrower folder, or turn off Recursive.',
+				);
+			}
+			const infos = (await this.command({ ...context, path: directory }, async () => await this.client.list(directory))).filter(isRealEntry);
+			// Some servers (ftp-srv, Windows junctions) show a link to a parent as a plain folder. Its contents
+			// are then exactly those of that parent: list it, but do not descend into the same folder again.
+			const fingerprint = listingFingerprint(infos);
+			if (ancestors.includes(fingerprint)) {
+				this.log.add(`Not descending into ${directory}: it lists exactly what one of its parents lists (a folder link?)`);
+				return;
+			}
+			for (const info of infos) {
+				const entry = toListEntry(info, directory);
+				const relativePath = relativeDirectory === '' ? entry.name : `${relativeDirectory}/${entry.name}`;
+				if (includes(include, entry.type) && matches(relativePath)) {
+					if (entry.modifiedAt === null && entry.type === 'file' && !this.serverListsWithMlsd) {
+						entry.modifiedAt = await this.modificationTime(entry.path);
+					}
+					entries.push(entry);
+				}
+				if (options.recursive && entry.type === 'directory') await walk(entry.path, relativePath, [...ancestors, fingerprint]);
+			}
+		};
+		await walk(root, '', []);
+		return entries;
+	}
+
+	/** MDTM, for servers whose LIST gives only a rounded local date; null when the server does not say. */
+	private async modificationTime(path: string): Promise<string | null> {
+		try {
+			const date = await this.client.lastMod(path);
+			return Number.isNaN(date.getTime()) ? null : date.toISOString();
+		} catch (error) {
+			if (this.client.closed) throw explainFailure(error, this.context('command', { action: 'read the modification time of', path }));
+			return null;
+		}
+	}
+
+	/**
+	 * Streams a remote file into `consume` (e.g. n8n's prepareBinaryData) without buffering it; returns what
+	 * `consume` returned and the number of bytes received.
+	 */
+	async download<T>(path: unknown, consume: (stream: Readable) => Promise<T>): Promise<{ result: T; size: number }> {
+		const remotePath = this.resolve(path);
+		const context = this.context('transfer', { action: 'download', path: remotePath });
+		await this.reconnectIfClosed();
+		const counter = new ByteCounter();
+		// The transfer's own promise reports failures; this listener only keeps an error that arrives before
+		// `consume` has subscribed from crashing the process as an unhandled 'error' event.
+		counter.on('error', () => undefined);
+		const transfer = this.client.downloadTo(counter, remotePath);
+		// If the server refuses before any data flows, the stream would never end: end it with the error.
+		transfer.catch((error: unknown) => counter.destroy(error instanceof Error ? error : new Error(String(error))));
+		const [transferOutcome, consumeOutcome] = await Promise.allSettled([transfer, consume(counter)]);
+
+		if (transferOutcome.status === 'rejected') {
+			const reason: unknown = transferOutcome.reason;
+			if (isMissingOrDenied((reason as { code?: unknown }).code) && (await this.isDirectory(remotePath))) {
+				throw new FtpFailure('input', `"${remotePath}" is a folder, not a file`, 'Use the List operation to find the files in it, then download each file.');
+			}
+			throw this.explain(reason, context);
+		}
+		if (consumeOutcome.status === 'rejected') {
+			throw this.explain(consumeOutcome.reason, { ...context, action: 'store the downloaded data of' });
+		}
+		return { result: (consumeOutcome as PromiseFulfilledResult<T>).value, size: counter.bytes };
+	}
+
+	/** Streams `source` to `path`; returns the number of bytes sent. */
+	async upload(source: Readable, path: unknown, options: { createDirectories?: boolean } = {}): Promise<{ path: string; size: number }> {
+		const remotePath = this.resolve(path);
+		if (options.createDirectories) await this.ensureDirectory(parentOf(remotePath));
+		const counter = new ByteCounter();
+		// A source that fails (e.g. a binary file missing from n8n's store) fails the upload through `counter`.
+		pipeline(source, counter, () => undefined);
+		await this.command(this.context('transfer', { action: 'upload', path: remotePath }), async () => await this.client.uploadFrom(counter, remotePath));
+		return { path: remotePath, size: counter.bytes };
+	}
+
+	/** Creates `path` and any missing parents; succeeds if it already exists. Returns whether it was created. */
+	async ensureDirectory(path: string): Promise<boolean> {
+		if (this.knownDirectories.has(path)) return false;
+		return await this.command(this.context('command', { action: 'create the folder', path }), async () => {
+			let created = false;
+			for (const directory of ancestorsAndSelf(path)) {
+				// Asked first because some servers answer MKD of an existing folder with success.
+				if (this.knownDirectories.has(directory) || (await this.isDirectory(directory))) continue;
+				await this.client.send(`MKD ${directory}`);
+				this.knownDirectories.add(directory);
+				created = directory === path;
+			}
+			return created;
+		});
+	}
+
+	/** Creates one folder (its parent must exist unless `recursive`); succeeds if it already exists. */
+	async createFolder(path: unknown, recursive: boolean): Promise<{ path: string; created: boolean }> {
+		const folder = this.resolve(path);
+		if (recursive) return { path: folder, created: await this.ensureDirectory(folder) };
+		return await this.command(this.context('command', { action: 'create the folder', path: folder }), async () => {
+			if (await this.isDirectory(folder)) return { path: folder, created: false };
+			await this.client.send(`MKD ${folder}`);
+			this.knownDirectories.add(folder);
+			return { path: folder, created: true };
+		});
+	}
+
+	async deleteFile(path: unknown): Promise<{ path: string }> {
+		const remotePath = this.resolve(path);
+		const failure = await this.failureOf(this.context('command', { action: 'delete the file', path: remotePath }), async () => await this.client.remove(remotePath));
+		if (isMissingOrDenied(failure?.replyCode) && (await this.isDirectory(remotePath))) {
+			throw new FtpFailure('input', `"${remotePath}" is a folder, not a file`, 'To delete a folder, turn on the Folder option (and Recursive to delete what it contains).');
+		}
+		if (failure) throw failure;
+		return { path: remotePath };
+	}
+
+	async deleteFolder(path: unknown, recursive: boolean): Promise<{ path: string }> {
+		const folder = this.resolve(path);
+		if (recursive && (folder === '/' || folder === this.loginDirectory)) {
+			throw new FtpFailure(
+				'input',
+				`Refusing to delete "${folder}" recursively: it is ${folder === '/' ? 'the root folder' : 'the login folder'} of this FTP account`,
+				'Delete the subfolders you mean one by one, or give the exact folder path.',
+			);
+		}
+		const context = this.context('command', { action: recursive ? 'delete the folder and its contents' : 'delete the folder', path: folder });
+		const failure = await this.failureOf(context, async () => (recursive ? await this.client.removeDir(folder) : await this.client.removeEmptyDir(folder)));
+		if (failure && !recursive && isMissingOrDenied(failure.replyCode) && (await this.isDirectory(folder))) {
+			throw new FtpFailure('command', `The folder "${folder}" cannot be deleted: it is probably not empty (${failure.message})`, 'Turn on the Recursive option to delete the folder with everything in it.', 550);
+		}
+		if (failure) throw failure;
+		this.forgetDirectory(folder);
+		return { path: folder };
+	}
+
+	private forgetDirectory(folder: string): void {
+		for (const known of [...this.knownDirectories]) {
+			if (known === folder || known.startsWith(`${folder}/`)) this.knownDirectories.delete(known);
+		}
+	}
+
+	async rename(oldPath: unknown, newPath: unknown, options: { createDirectories?: boolean } = {}): Promise<{ oldPath: string; newPath: string }> {
+		const from = this.resolve(oldPath, 'Old Path');
+		const to = this.resolve(newPath, 'New Path');
+		if (options.createDirectories) await this.ensureDirectory(parentOf(to));
+		await this.command(this.context('command', { action: 'rename', path: from }), async () => await this.client.rename(from, to));
+		this.forgetDirectory(from);
+		return { oldPath: from, newPath: to };
+	}
+}

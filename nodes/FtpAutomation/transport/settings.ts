@@ -1,0 +1,143 @@
+import { isIP } from 'node:net';
+import { checkServerIdentity, rootCertificates, type ConnectionOptions as TlsOptions } from 'node:tls';
+import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
+
+import { FtpFailure } from './errors';
+
+export type Security = 'none' | 'explicit' | 'implicit';
+
+/** Everything needed to open a connection, derived once from the `ftpAutomationApi` credential. */
+export interface ConnectionSettings {
+	host: string;
+	port: number;
+	security: Security;
+	user: string;
+	password: string;
+	anonymous: boolean;
+	timeoutMs: number;
+	/** Present unless security is `none`. */
+	tls?: TlsOptions;
+}
+
+export const DEFAULT_ANONYMOUS_PASSWORD = 'anonymous@';
+const DEFAULT_TIMEOUT_SECONDS = 30;
+
+function text(value: unknown): string {
+	return typeof value === 'string' ? value.trim() : '';
+}
+
+function parseHost(value: unknown): string {
+	const host = text(value);
+	if (host === '') {
+		throw new FtpFailure('settings', 'The credential has no host', 'Enter the FTP server name or IP address, e.g. ftp.example.com.');
+	}
+	const scheme = /^(s?ftps?|ftpes):\/\//i.exec(host);
+	if (scheme) {
+		throw new FtpFailure(
+			'settings',
+			`The host "${host}" contains a URL scheme`,
+			`Enter only the server name (e.g. ${host.slice(scheme[0].length).split(/[/:]/)[0] || 'ftp.example.com'}) and choose TLS with the Security field.`,
+		);
+	}
+	if (/[\s/\\]/.test(host)) {
+		throw new FtpFailure('settings', `The host "${host}" is not a valid host name`, 'Enter only the server name or IP address, without spaces or slashes.');
+	}
+	return host;
+}
+
+function parsePort(value: unknown, security: Security): number {
+	const port = value === undefined || value === null || value === '' ? (security === 'implicit' ? 990 : 21) : Number(value);
+	if (!Number.isInteger(port) || port < 1 || port > 65535) {
+		throw new FtpFailure(
+			'settings',
+			`The port ${String(value)} is not valid: it must be a whole number from 1 to 65535`,
+			'FTP usually listens on port 21 (plain or explicit FTPS); implicit FTPS usually on 990.',
+		);
+	}
+	return port;
+}
+
+function parseSecurity(value: unknown): Security {
+	if (value === undefined || value === null || value === '') return 'explicit';
+	if (value === 'none' || value === 'explicit' || value === 'implicit') return value;
+	throw new FtpFailure('settings', `Unknown security mode "${String(value)}"`, 'Choose None, Explicit FTPS or Implicit FTPS.');
+}
+
+function parseTimeout(value: unknown): number {
+	const seconds = value === undefined || value === null || value === '' ? DEFAULT_TIMEOUT_SECONDS : Number(value);
+	if (!Number.isFinite(seconds) || seconds <= 0) {
+		throw new FtpFailure('settings', `The connection timeout ${String(value)} is not valid`, 'Enter a number of seconds greater than 0, e.g. 30.');
+	}
+	return Math.round(seconds * 1000);
+}
+
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g;
+
+/**
+ * The certificates in a PEM text, re-wrapped: password fields in the n8n editor are single-line, so a pasted
+ * PEM may arrive with its line breaks turned into spaces or removed, which OpenSSL would not read.
+ */
+export function parsePemCertificates(pem: string): string[] {
+	const certificates = [...pem.matchAll(PEM_CERTIFICATE)].map((match) => {
+		const body = match[1].replace(/\s+/g, '');
+		return `-----BEGIN CERTIFICATE-----\n${body.replace(/(.{64})/g, '$1\n').replace(/\n$/, '')}\n-----END CERTIFICATE-----\n`;
+	});
+	if (certificates.length === 0) {
+		throw new FtpFailure(
+			'settings',
+			'The CA certificate is not in PEM format',
+			'Paste the certificate including the lines "-----BEGIN CERTIFICATE-----" and "-----END CERTIFICATE-----".',
+		);
+	}
+	return certificates;
+}
+
+function tlsOptions(credentials: ICredentialDataDecryptedObject, host: string): TlsOptions {
+	const caCertificate = text(credentials.caCertificate);
+	const serverName = text(credentials.serverName);
+	const options: TlsOptions = {
+		rejectUnauthorized: credentials.allowUnauthorizedCerts !== true,
+		minVersion: 'TLSv1.2',
+	};
+	if (caCertificate !== '') {
+		// Added to the public roots rather than replacing them, so a private CA does not break public servers.
+		options.ca = [...rootCertificates, ...parsePemCertificates(caCertificate)];
+	}
+	const verifyAs = serverName !== '' ? serverName : host;
+	// SNI must not carry an IP address (RFC 6066); the certificate is then checked against the IP itself.
+	if (isIP(verifyAs) === 0) options.servername = verifyAs;
+	// Node would check the certificate against the host we dial; with serverName set, check that name instead.
+	if (serverName !== '') options.checkServerIdentity = (_dialedHost, certificate) => checkServerIdentity(serverName, certificate);
+	return options;
+}
+
+/** Validates the credential and turns it into connection settings; throws FtpFailure naming the bad field. */
+export function toConnectionSettings(credentials: ICredentialDataDecryptedObject): ConnectionSettings {
+	const security = parseSecurity(credentials.security);
+	const host = parseHost(credentials.host);
+	const port = parsePort(credentials.port, security);
+	const anonymous = credentials.anonymous === true;
+	const settings: ConnectionSettings = {
+		host,
+		port,
+		security,
+		anonymous,
+		user: anonymous ? 'anonymous' : text(credentials.username),
+		password: anonymous
+			? text(credentials.anonymousPassword) || DEFAULT_ANONYMOUS_PASSWORD
+			: typeof credentials.password === 'string'
+				? credentials.password
+				: '',
+		timeoutMs: parseTimeout(credentials.connectionTimeout),
+	};
+	if (!anonymous && settings.user === '') {
+		throw new FtpFailure('settings', 'The credential has no username', 'Enter the username, or turn on Anonymous Login if the server allows it.');
+	}
+	if (security !== 'none') settings.tls = tlsOptions(credentials, host);
+	return settings;
+}
+
+/** Values that must never appear in a log line, an error or an output item. */
+export function secretsOf(settings: ConnectionSettings): string[] {
+	return settings.anonymous || settings.password === '' ? [] : [settings.password];
+}

@@ -1,0 +1,71 @@
+import { createHash, randomBytes } from 'crypto';
+import { createReadStream, createWriteStream, promises as fsp } from 'fs';
+import * as path from 'path';
+import type { ICredentialDataDecryptedObject, IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workflow';
+
+import { FtpAutomation } from '../../nodes/FtpAutomation/FtpAutomation.node';
+import type { TestFtpServer } from './ftpServer';
+import { runNode } from './n8nHarness';
+
+/** The `ftpAutomationApi` credential for a test server: TLS verified against the server's own certificate. */
+export function credentialsFor(server: TestFtpServer, security: 'none' | 'explicit' | 'implicit', overrides: IDataObject = {}): ICredentialDataDecryptedObject {
+	return {
+		host: server.host,
+		port: server.port,
+		security,
+		anonymous: false,
+		username: server.username,
+		password: server.password,
+		caCertificate: server.certificate?.cert ?? '',
+		connectionTimeout: 10,
+		...overrides,
+	};
+}
+
+/** Runs the FTP Automation node through n8n's real execution context. */
+export async function runFtpNode(
+	credentials: ICredentialDataDecryptedObject,
+	parameters: INodeParameters,
+	options: { items?: INodeExecutionData[]; continueOnFail?: boolean } = {},
+): Promise<INodeExecutionData[]> {
+	return await runNode({ nodeType: new FtpAutomation(), parameters, credentials: { ftpAutomationApi: credentials }, ...options });
+}
+
+/** Runs the node expecting it to fail; returns the error. */
+export async function failingRun(
+	credentials: ICredentialDataDecryptedObject,
+	parameters: INodeParameters,
+	options: { items?: INodeExecutionData[] } = {},
+): Promise<Error & { description?: string; context?: IDataObject }> {
+	try {
+		await runFtpNode(credentials, parameters, options);
+	} catch (error) {
+		return error as Error & { description?: string; context?: IDataObject };
+	}
+	throw new Error('the node did not fail');
+}
+
+export function sha256(data: Buffer | string): string {
+	return createHash('sha256').update(data).digest('hex');
+}
+
+export async function sha256OfFile(file: string): Promise<string> {
+	const hash = createHash('sha256');
+	for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+	return hash.digest('hex');
+}
+
+/** Writes `bytes` random bytes to `file` in 1 MiB chunks and returns their SHA-256. */
+export async function writeRandomFile(file: string, bytes: number): Promise<string> {
+	await fsp.mkdir(path.dirname(file), { recursive: true });
+	const hash = createHash('sha256');
+	const out = createWriteStream(file);
+	for (let written = 0; written < bytes; ) {
+		const chunk = randomBytes(Math.min(1024 * 1024, bytes - written));
+		hash.update(chunk);
+		if (!out.write(chunk)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+		written += chunk.length;
+	}
+	await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
+	return hash.digest('hex');
+}

@@ -1,0 +1,77 @@
+import { FileInfo, FileType } from 'basic-ftp';
+
+import { globFilter, includes, isRealEntry, toListEntry } from '../../nodes/FtpAutomation/transport/listing';
+
+function info(name: string, type: FileType, extra: Partial<FileInfo> = {}): FileInfo {
+	return Object.assign(new FileInfo(name), { type, size: 10 }, extra);
+}
+
+describe('toListEntry', () => {
+	it('converts a file with permissions, owner and an exact date', () => {
+		const entry = toListEntry(
+			info('a.csv', FileType.File, { permissions: { user: 6, group: 4, world: 0 }, user: 'alice', group: 'staff', modifiedAt: new Date('2026-11-01T10:00:00Z') }),
+			'/in',
+		);
+		expect(entry).toEqual({
+			name: 'a.csv',
+			path: '/in/a.csv',
+			type: 'file',
+			size: 10,
+			modifiedAt: '2026-11-01T10:00:00.000Z',
+			permissions: 'rw-r-----',
+			owner: 'alice',
+			group: 'staff',
+		});
+	});
+
+	it('gives null for what the server did not say, and the target of a link', () => {
+		const entry = toListEntry(info('latest', FileType.SymbolicLink, { link: 'releases/v2' }), '/');
+		expect(entry).toMatchObject({ path: '/latest', type: 'symbolicLink', modifiedAt: null, permissions: null, owner: null, target: 'releases/v2' });
+		expect(toListEntry(info('sub', FileType.Directory), '/x').type).toBe('directory');
+	});
+});
+
+describe('isRealEntry', () => {
+	it('drops . and ..', () => {
+		expect(['.', '..', 'a'].map((name) => isRealEntry(new FileInfo(name)))).toEqual([false, false, true]);
+	});
+});
+
+describe('includes', () => {
+	it('filters by type, counting links as files', () => {
+		expect(includes('files', 'symbolicLink')).toBe(true);
+		expect(includes('files', 'directory')).toBe(false);
+		expect(includes('folders', 'directory')).toBe(true);
+		expect(includes('folders', 'file')).toBe(false);
+		expect(includes('both', 'directory')).toBe(true);
+	});
+});
+
+describe('globFilter', () => {
+	it('matches everything without a pattern', () => {
+		expect(globFilter('')('any/thing')).toBe(true);
+		expect(globFilter(undefined)('x')).toBe(true);
+	});
+
+	it('matches a pattern without slash at any depth', () => {
+		const csv = globFilter('*.csv');
+		expect(csv('a.csv')).toBe(true);
+		expect(csv('2026/11/a.csv')).toBe(true);
+		expect(csv('a.csv.bak')).toBe(false);
+	});
+
+	it('matches a path pattern against the relative path', () => {
+		const dated = globFilter('**/2026-*.csv');
+		expect(dated('2026-01.csv')).toBe(true);
+		expect(dated('x/y/2026-02.csv')).toBe(true);
+		expect(dated('x/2025-02.csv')).toBe(false);
+		expect(globFilter('in/*.txt')('in/a.txt')).toBe(true);
+		expect(globFilter('in/*.txt')('other/in/a.txt')).toBe(false);
+	});
+
+	it('supports braces and character classes from the glob library', () => {
+		const filter = globFilter('report-[0-9].{csv,xlsx}');
+		expect(filter('report-1.xlsx')).toBe(true);
+		expect(filter('report-a.csv')).toBe(false);
+	});
+});
