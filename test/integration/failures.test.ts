@@ -11,7 +11,8 @@ import type { ICredentialDataDecryptedObject, ICredentialTestFunctions } from 'n
 import { FtpSession } from '../../nodes/FtpAutomation/transport';
 import { ftpAutomationApiTest } from '../../nodes/FtpAutomation/methods';
 import { startFtpServer, type TestFtpServer } from '../helpers/ftpServer';
-import { binaryItem, cleanupBinaryData, initBinaryData, readBinary } from '../helpers/n8nHarness';
+import { FtpAutomation } from '../../nodes/FtpAutomation/FtpAutomation.node';
+import { binaryItem, cleanupBinaryData, initBinaryData, readBinary, runNode } from '../helpers/n8nHarness';
 import { credentialsFor, failingRun, runFtpNode } from '../helpers/nodeRun';
 
 let tlsServer: TestFtpServer;
@@ -292,5 +293,31 @@ describe('credential test', () => {
 	it('names the failing step: settings', async () => {
 		const result = await test({ ...credentials, host: '' });
 		expect(result.message).toBe('Checking the credential failed: The credential has no host. Enter the FTP server name or IP address, e.g. ftp.example.com.');
+	});
+});
+
+describe('cancelling the execution', () => {
+	it('closes the connection, ending a running download', async () => {
+		await fsp.mkdir(path.join(plainServer.root, 'slow'), { recursive: true });
+		await fsp.writeFile(path.join(plainServer.root, 'slow/big.bin'), Buffer.alloc(8 * 1024 * 1024, 7));
+		const controller = new AbortController();
+		const close = jest.spyOn(FtpSession.prototype, 'close');
+		const realDownloadTo = Client.prototype.downloadTo;
+		// Cancel on the next turn of the event loop: the transfer needs several round trips, so it is still running.
+		jest.spyOn(Client.prototype, 'downloadTo').mockImplementation(async function (this: Client, ...args: Parameters<Client['downloadTo']>) {
+			setImmediate(() => controller.abort());
+			return await realDownloadTo.apply(this, args);
+		});
+		const error = await runNode({
+			nodeType: new FtpAutomation(),
+			parameters: { operation: 'download', path: '/slow/big.bin' },
+			credentials: { ftpAutomationApi: credentialsFor(plainServer, 'none') },
+			abortSignal: controller.signal,
+		}).then(
+			() => undefined,
+			(failure: Error) => failure,
+		);
+		expect(error?.message).toContain('was closed unexpectedly while trying to download "/slow/big.bin"');
+		expect(close).toHaveBeenCalledTimes(2); // by the cancellation, then (harmlessly) at the end
 	});
 });

@@ -37,8 +37,14 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 		return [items.map((_, itemIndex) => ({ json: { error: message }, pairedItem: { item: itemIndex } }))];
 	}
 
+	// Cancelling the execution in n8n closes the connection, which ends a running transfer at once.
+	const cancelSignal = this.getExecutionCancelSignal();
+	const closeOnCancel = () => session.close();
+	cancelSignal?.addEventListener('abort', closeOnCancel, { once: true });
+
 	try {
 		for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
+			if (cancelSignal?.aborted) break;
 			try {
 				output.push(...(await execute.call(this, session, itemIndex)));
 			} catch (error) {
@@ -48,6 +54,7 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 			}
 		}
 	} finally {
+		cancelSignal?.removeEventListener('abort', closeOnCancel);
 		session.close();
 	}
 	return [output];

@@ -210,7 +210,7 @@ export class FtpSession {
 			const date = await this.client.lastMod(path);
 			return Number.isNaN(date.getTime()) ? null : date.toISOString();
 		} catch (error) {
-			if (this.client.closed) throw explainFailure(error, this.context('command', { action: 'read the modification time of', path }));
+			if (this.client.closed) throw this.explain(error, this.context('command', { action: 'read the modification time of', path }));
 			return null;
 		}
 	}
@@ -252,7 +252,12 @@ export class FtpSession {
 		const counter = new ByteCounter();
 		// A source that fails (e.g. a binary file missing from n8n's store) fails the upload through `counter`.
 		pipeline(source, counter, () => undefined);
-		await this.command(this.context('transfer', { action: 'upload', path: remotePath }), async () => await this.client.uploadFrom(counter, remotePath));
+		try {
+			await this.command(this.context('transfer', { action: 'upload', path: remotePath }), async () => await this.client.uploadFrom(counter, remotePath));
+		} finally {
+			// If the server refused before reading, this releases the source (e.g. an open file in n8n's store).
+			counter.destroy();
+		}
 		return { path: remotePath, size: counter.bytes };
 	}
 
