@@ -9,7 +9,10 @@ export class FtpAutomationApi implements ICredentialType {
 
 	displayName = 'FTP Automation';
 
-	icon: Icon = { light: 'file:../nodes/FtpAutomation/ftpAutomation.svg', dark: 'file:../nodes/FtpAutomation/ftpAutomation.dark.svg' };
+	icon: Icon = {
+		light: 'file:../nodes/FtpAutomation/ftpAutomation.svg',
+		dark: 'file:../nodes/FtpAutomation/ftpAutomation.dark.svg',
+	};
 
 	documentationUrl = 'https://www.npmjs.com/package/n8n-nodes-ftp-automation#credentials';
 
@@ -69,7 +72,8 @@ export class FtpAutomationApi implements ICredentialType {
 			typeOptions: { password: true },
 			default: '',
 			placeholder: 'anonymous@',
-			description: 'Some servers ask anonymous users for an e-mail address as password; "anonymous@" is sent when empty',
+			description:
+				'Some servers ask anonymous users for an e-mail address as password; "anonymous@" is sent when empty',
 			displayOptions: { show: { anonymous: [true] } },
 		},
 		{
@@ -114,7 +118,8 @@ export class FtpAutomationApi implements ICredentialType {
 			type: 'string',
 			default: '',
 			placeholder: 'ftp.example.com',
-			description: 'Name to check the server certificate against, when the host is an IP address or an alias the certificate does not name',
+			description:
+				'Name to check the server certificate against, when the host is an IP address or an alias the certificate does not name',
 			displayOptions: withTls,
 		},
 		{

@@ -1,4 +1,10 @@
-import { NodeConnectionTypes, type IExecuteFunctions, type INodeExecutionData, type INodeType, type INodeTypeDescription } from 'n8n-workflow';
+import {
+	NodeConnectionTypes,
+	type IExecuteFunctions,
+	type INodeExecutionData,
+	type INodeType,
+	type INodeTypeDescription,
+} from 'n8n-workflow';
 
 import * as createFolder from './actions/createFolder.operation';
 import * as deleteOperation from './actions/delete.operation';
@@ -17,7 +23,8 @@ export class FtpAutomation implements INodeType {
 		group: ['input'],
 		version: 1,
 		subtitle: '={{$parameter["operation"]}}',
-		description: 'List, download, upload, delete, rename and create folders on FTP and FTPS servers',
+		description:
+			'List, download, upload, delete, rename and create folders on FTP and FTPS servers',
 		defaults: { name: 'FTP Automation' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
@@ -31,12 +38,42 @@ export class FtpAutomation implements INodeType {
 				noDataExpression: true,
 				default: 'list',
 				options: [
-					{ name: 'Create Folder', value: 'createFolder', description: 'Create a folder', action: 'Create a folder' },
-					{ name: 'Delete', value: 'delete', description: 'Delete a file or folder', action: 'Delete a file or folder' },
-					{ name: 'Download', value: 'download', description: 'Download a file as binary data', action: 'Download a file' },
-					{ name: 'List', value: 'list', description: 'List the contents of a folder', action: 'List a folder' },
-					{ name: 'Rename or Move', value: 'rename', description: 'Rename or move a file or folder', action: 'Rename or move a file or folder' },
-					{ name: 'Upload', value: 'upload', description: 'Upload binary data or text as a file', action: 'Upload a file' },
+					{
+						name: 'Create Folder',
+						value: 'createFolder',
+						description: 'Create a folder',
+						action: 'Create a folder',
+					},
+					{
+						name: 'Delete',
+						value: 'delete',
+						description: 'Delete a file or folder',
+						action: 'Delete a file or folder',
+					},
+					{
+						name: 'Download',
+						value: 'download',
+						description: 'Download a file as binary data',
+						action: 'Download a file',
+					},
+					{
+						name: 'List',
+						value: 'list',
+						description: 'List the contents of a folder',
+						action: 'List a folder',
+					},
+					{
+						name: 'Rename or Move',
+						value: 'rename',
+						description: 'Rename or move a file or folder',
+						action: 'Rename or move a file or folder',
+					},
+					{
+						name: 'Upload',
+						value: 'upload',
+						description: 'Upload binary data or text as a file',
+						action: 'Upload a file',
+					},
 				],
 			},
 			...list.description,

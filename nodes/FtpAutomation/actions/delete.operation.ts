@@ -1,50 +1,45 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import type { FtpSession } from '../transport';
-
-const showFor = { show: { operation: ['delete'] } };
+import { optionsField, remotePathField } from './descriptions';
 
 export const description: INodeProperties[] = [
-	{
-		displayName: 'Path',
-		name: 'path',
-		type: 'string',
-		default: '',
-		required: true,
+	remotePathField('delete', {
 		placeholder: '/inbound/orders.csv',
 		description: 'Remote file (or, with the Folder option, folder) to delete',
-		displayOptions: showFor,
-	},
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add option',
-		default: {},
-		displayOptions: showFor,
-		options: [
-			{
-				displayName: 'Folder',
-				name: 'folder',
-				type: 'boolean',
-				default: false,
-				description: 'Whether the path is a folder to delete instead of a file',
-			},
-			{
-				displayName: 'Recursive',
-				name: 'recursive',
-				type: 'boolean',
-				default: false,
-				description: 'Whether to delete the folder with everything in it. Without it only an empty folder is deleted.',
-				displayOptions: { show: { folder: [true] } },
-			},
-		],
-	},
+	}),
+	optionsField('delete', [
+		{
+			displayName: 'Folder',
+			name: 'folder',
+			type: 'boolean',
+			default: false,
+			description: 'Whether the path is a folder to delete instead of a file',
+		},
+		{
+			displayName: 'Recursive',
+			name: 'recursive',
+			type: 'boolean',
+			default: false,
+			description:
+				'Whether to delete the folder with everything in it. Without it only an empty folder is deleted.',
+			displayOptions: { show: { folder: [true] } },
+		},
+	]),
 ];
 
-export async function execute(this: IExecuteFunctions, session: FtpSession, itemIndex: number): Promise<INodeExecutionData[]> {
+export async function execute(
+	this: IExecuteFunctions,
+	session: FtpSession,
+	itemIndex: number,
+): Promise<INodeExecutionData[]> {
 	const path = this.getNodeParameter('path', itemIndex);
-	const options = this.getNodeParameter('options', itemIndex, {}) as { folder?: boolean; recursive?: boolean };
-	const result = options.folder ? await session.deleteFolder(path, options.recursive === true) : await session.deleteFile(path);
+	const options = this.getNodeParameter('options', itemIndex, {}) as {
+		folder?: boolean;
+		recursive?: boolean;
+	};
+	const result = options.folder
+		? await session.deleteFolder(path, options.recursive === true)
+		: await session.deleteFile(path);
 	return [{ json: { ...result, deleted: true }, pairedItem: { item: itemIndex } }];
 }

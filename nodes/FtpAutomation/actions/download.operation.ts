@@ -3,20 +3,13 @@ import { lookup } from 'mime-types';
 import { posix } from 'node:path';
 
 import type { FtpSession } from '../transport';
-
-const showFor = { show: { operation: ['download'] } };
+import { remotePathField, shownFor } from './descriptions';
 
 export const description: INodeProperties[] = [
-	{
-		displayName: 'Path',
-		name: 'path',
-		type: 'string',
-		default: '',
-		required: true,
+	remotePathField('download', {
 		placeholder: '/inbound/orders.csv',
 		description: 'Remote file to download',
-		displayOptions: showFor,
-	},
+	}),
 	{
 		displayName: 'Put Output File in Field',
 		name: 'binaryPropertyName',
@@ -24,16 +17,29 @@ export const description: INodeProperties[] = [
 		default: 'data',
 		required: true,
 		hint: 'The name of the output binary field to put the file in',
-		displayOptions: showFor,
+		displayOptions: shownFor('download'),
 	},
 ];
 
-export async function execute(this: IExecuteFunctions, session: FtpSession, itemIndex: number): Promise<INodeExecutionData[]> {
+export async function execute(
+	this: IExecuteFunctions,
+	session: FtpSession,
+	itemIndex: number,
+): Promise<INodeExecutionData[]> {
 	const path = session.resolve(this.getNodeParameter('path', itemIndex));
 	const binaryPropertyName = this.getNodeParameter('binaryPropertyName', itemIndex) as string;
 	const fileName = posix.basename(path);
 	const mimeType = lookup(fileName) || 'application/octet-stream';
 	// The data connection streams straight into n8n's binary store: no temporary file, no whole-file buffer.
-	const { result: binary, size } = await session.download(path, async (stream) => await this.helpers.prepareBinaryData(stream, fileName, mimeType));
-	return [{ json: { path, size }, binary: { [binaryPropertyName]: binary }, pairedItem: { item: itemIndex } }];
+	const { result: binary, size } = await session.download(
+		path,
+		async (stream) => await this.helpers.prepareBinaryData(stream, fileName, mimeType),
+	);
+	return [
+		{
+			json: { path, size },
+			binary: { [binaryPropertyName]: binary },
+			pairedItem: { item: itemIndex },
+		},
+	];
 }

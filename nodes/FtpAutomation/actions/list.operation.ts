@@ -1,62 +1,68 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeProperties,
+} from 'n8n-workflow';
 
 import type { FtpSession, IncludeEntries } from '../transport';
-
-const showFor = { show: { operation: ['list'] } };
+import { optionsField, remotePathField } from './descriptions';
 
 export const description: INodeProperties[] = [
 	{
-		displayName: 'Path',
-		name: 'path',
-		type: 'string',
+		...remotePathField('list', {
+			placeholder: '/inbound',
+			description:
+				'Folder to list. A relative path starts at the folder the server puts you in after login.',
+		}),
 		default: '/',
-		required: true,
-		placeholder: '/inbound',
-		description: 'Folder to list. A relative path starts at the folder the server puts you in after login.',
-		displayOptions: showFor,
 	},
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add option',
-		default: {},
-		displayOptions: showFor,
-		options: [
-			{
-				displayName: 'Filter',
-				name: 'filter',
-				type: 'string',
-				default: '',
-				placeholder: '*.csv',
-				description:
-					'Glob pattern for the entries to return, e.g. *.csv or **/2026-*.csv. Matched against the path relative to the listed folder; a pattern without / matches names at any depth.',
-			},
-			{
-				displayName: 'Include',
-				name: 'include',
-				type: 'options',
-				default: 'both',
-				options: [
-					{ name: 'Files and Folders', value: 'both' },
-					{ name: 'Files Only', value: 'files', description: 'Files and symbolic links' },
-					{ name: 'Folders Only', value: 'folders' },
-				],
-			},
-			{
-				displayName: 'Recursive',
-				name: 'recursive',
-				type: 'boolean',
-				default: false,
-				description: 'Whether to list the contents of subfolders too. Symbolic links are listed but not followed.',
-			},
-		],
-	},
+	optionsField('list', [
+		{
+			displayName: 'Filter',
+			name: 'filter',
+			type: 'string',
+			default: '',
+			placeholder: '*.csv',
+			description:
+				'Glob pattern for the entries to return, e.g. *.csv or **/2026-*.csv. Matched against the path relative to the listed folder; a pattern without / matches names at any depth.',
+		},
+		{
+			displayName: 'Include',
+			name: 'include',
+			type: 'options',
+			default: 'both',
+			options: [
+				{ name: 'Files and Folders', value: 'both' },
+				{ name: 'Files Only', value: 'files', description: 'Files and symbolic links' },
+				{ name: 'Folders Only', value: 'folders' },
+			],
+		},
+		{
+			displayName: 'Recursive',
+			name: 'recursive',
+			type: 'boolean',
+			default: false,
+			description:
+				'Whether to list the contents of subfolders too. Symbolic links are listed but not followed.',
+		},
+	]),
 ];
 
-export async function execute(this: IExecuteFunctions, session: FtpSession, itemIndex: number): Promise<INodeExecutionData[]> {
+export async function execute(
+	this: IExecuteFunctions,
+	session: FtpSession,
+	itemIndex: number,
+): Promise<INodeExecutionData[]> {
 	const path = this.getNodeParameter('path', itemIndex);
-	const options = this.getNodeParameter('options', itemIndex, {}) as { filter?: string; include?: IncludeEntries; recursive?: boolean };
+	const options = this.getNodeParameter('options', itemIndex, {}) as {
+		filter?: string;
+		include?: IncludeEntries;
+		recursive?: boolean;
+	};
 	const entries = await session.list(path, options);
-	return entries.map((entry) => ({ json: { ...entry } as IDataObject, pairedItem: { item: itemIndex } }));
+	return entries.map((entry) => ({
+		json: { ...entry } as IDataObject,
+		pairedItem: { item: itemIndex },
+	}));
 }

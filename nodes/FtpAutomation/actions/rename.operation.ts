@@ -1,53 +1,46 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import type { FtpSession } from '../transport';
-
-const showFor = { show: { operation: ['rename'] } };
+import { optionsField, remotePathField } from './descriptions';
 
 export const description: INodeProperties[] = [
-	{
-		displayName: 'Old Path',
+	remotePathField('rename', {
 		name: 'oldPath',
-		type: 'string',
-		default: '',
-		required: true,
+		displayName: 'Old Path',
 		placeholder: '/inbound/orders.csv',
 		description: 'Remote file or folder to rename or move',
-		displayOptions: showFor,
-	},
-	{
-		displayName: 'New Path',
+	}),
+	remotePathField('rename', {
 		name: 'newPath',
-		type: 'string',
-		default: '',
-		required: true,
+		displayName: 'New Path',
 		placeholder: '/archive/2026/orders.csv',
 		description: 'New name, or a path in another folder to move it there',
-		displayOptions: showFor,
-	},
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add option',
-		default: {},
-		displayOptions: showFor,
-		options: [
-			{
-				displayName: 'Create Directories',
-				name: 'createDirectories',
-				type: 'boolean',
-				default: false,
-				description: 'Whether to create missing folders on the way to the new path',
-			},
-		],
-	},
+	}),
+	optionsField('rename', [
+		{
+			displayName: 'Create Directories',
+			name: 'createDirectories',
+			type: 'boolean',
+			default: false,
+			description: 'Whether to create missing folders on the way to the new path',
+		},
+	]),
 ];
 
-export async function execute(this: IExecuteFunctions, session: FtpSession, itemIndex: number): Promise<INodeExecutionData[]> {
-	const options = this.getNodeParameter('options', itemIndex, {}) as { createDirectories?: boolean };
-	const result = await session.rename(this.getNodeParameter('oldPath', itemIndex), this.getNodeParameter('newPath', itemIndex), {
-		createDirectories: options.createDirectories === true,
-	});
+export async function execute(
+	this: IExecuteFunctions,
+	session: FtpSession,
+	itemIndex: number,
+): Promise<INodeExecutionData[]> {
+	const options = this.getNodeParameter('options', itemIndex, {}) as {
+		createDirectories?: boolean;
+	};
+	const result = await session.rename(
+		this.getNodeParameter('oldPath', itemIndex),
+		this.getNodeParameter('newPath', itemIndex),
+		{
+			createDirectories: options.createDirectories === true,
+		},
+	);
 	return [{ json: { ...result }, pairedItem: { item: itemIndex } }];
 }

@@ -34,7 +34,9 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 		// Without a connection no item can succeed; with continueOnFail each one says why.
 		if (!this.continueOnFail()) throw toNodeError(this.getNode(), error);
 		const message = toNodeError(this.getNode(), error).message;
-		return [items.map((_, itemIndex) => ({ json: { error: message }, pairedItem: { item: itemIndex } }))];
+		return [
+			items.map((_, itemIndex) => ({ json: { error: message }, pairedItem: { item: itemIndex } })),
+		];
 	}
 
 	// Cancelling the execution in n8n closes the connection, which ends a running transfer at once.

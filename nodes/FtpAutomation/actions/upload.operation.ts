@@ -3,27 +3,21 @@ import { Readable } from 'node:stream';
 
 import { binaryInputStream } from '../helpers/binaryInput';
 import type { FtpSession } from '../transport';
-
-const showFor = { show: { operation: ['upload'] } };
+import { optionsField, remotePathField, shownFor } from './descriptions';
 
 export const description: INodeProperties[] = [
-	{
-		displayName: 'Path',
-		name: 'path',
-		type: 'string',
-		default: '',
-		required: true,
+	remotePathField('upload', {
 		placeholder: '/outbound/report.csv',
 		description: 'Remote file to write, including its name. An existing file is replaced.',
-		displayOptions: showFor,
-	},
+	}),
 	{
 		displayName: 'Binary File',
 		name: 'binaryData',
 		type: 'boolean',
 		default: true,
-		description: 'Whether to upload a file from a binary field of the input item; turn off to upload text',
-		displayOptions: showFor,
+		description:
+			'Whether to upload a file from a binary field of the input item; turn off to upload text',
+		displayOptions: shownFor('upload'),
 	},
 	{
 		displayName: 'Input Binary Field',
@@ -32,7 +26,7 @@ export const description: INodeProperties[] = [
 		default: 'data',
 		required: true,
 		hint: 'The name of the input binary field containing the file to upload',
-		displayOptions: { show: { operation: ['upload'], binaryData: [true] } },
+		displayOptions: shownFor('upload', { binaryData: [true] }),
 	},
 	{
 		displayName: 'File Content',
@@ -41,33 +35,37 @@ export const description: INodeProperties[] = [
 		typeOptions: { rows: 4 },
 		default: '',
 		description: 'Text to write to the file (UTF-8)',
-		displayOptions: { show: { operation: ['upload'], binaryData: [false] } },
+		displayOptions: shownFor('upload', { binaryData: [false] }),
 	},
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add option',
-		default: {},
-		displayOptions: showFor,
-		options: [
-			{
-				displayName: 'Create Directories',
-				name: 'createDirectories',
-				type: 'boolean',
-				default: true,
-				description: 'Whether to create missing folders on the way to the file',
-			},
-		],
-	},
+	optionsField('upload', [
+		{
+			displayName: 'Create Directories',
+			name: 'createDirectories',
+			type: 'boolean',
+			default: true,
+			description: 'Whether to create missing folders on the way to the file',
+		},
+	]),
 ];
 
-export async function execute(this: IExecuteFunctions, session: FtpSession, itemIndex: number): Promise<INodeExecutionData[]> {
+export async function execute(
+	this: IExecuteFunctions,
+	session: FtpSession,
+	itemIndex: number,
+): Promise<INodeExecutionData[]> {
 	const path = session.resolve(this.getNodeParameter('path', itemIndex));
-	const options = this.getNodeParameter('options', itemIndex, {}) as { createDirectories?: boolean };
+	const options = this.getNodeParameter('options', itemIndex, {}) as {
+		createDirectories?: boolean;
+	};
 	const source = this.getNodeParameter('binaryData', itemIndex)
-		? await binaryInputStream.call(this, itemIndex, this.getNodeParameter('binaryPropertyName', itemIndex) as string)
+		? await binaryInputStream.call(
+				this,
+				itemIndex,
+				this.getNodeParameter('binaryPropertyName', itemIndex) as string,
+			)
 		: Readable.from(Buffer.from(this.getNodeParameter('fileContent', itemIndex) as string, 'utf8'));
-	const result = await session.upload(source, path, { createDirectories: options.createDirectories ?? true });
+	const result = await session.upload(source, path, {
+		createDirectories: options.createDirectories ?? true,
+	});
 	return [{ json: { ...result }, pairedItem: { item: itemIndex } }];
 }

@@ -7,7 +7,11 @@ import { FtpFailure } from '../transport';
  * The item's binary property as a stream: read from n8n's binary store by reference when it is stored there
  * (filesystem/S3 mode), so large files are never held in memory; decoded from the item otherwise.
  */
-export async function binaryInputStream(this: IExecuteFunctions, itemIndex: number, propertyName: string): Promise<Readable> {
+export async function binaryInputStream(
+	this: IExecuteFunctions,
+	itemIndex: number,
+	propertyName: string,
+): Promise<Readable> {
 	const binaries = this.getInputData()[itemIndex]?.binary ?? {};
 	const binary = binaries[propertyName];
 	if (!binary) {

@@ -2,8 +2,22 @@ import { Client } from 'basic-ftp';
 import { pipeline, Transform, type Readable, type TransformCallback } from 'node:stream';
 
 import { ConnectionLog } from './connectionLog';
-import { explainFailure, FtpFailure, isMissingOrDenied, type FailureContext, type FtpStep } from './errors';
-import { globFilter, includes, isRealEntry, listingFingerprint, toListEntry, type IncludeEntries, type ListEntry } from './listing';
+import {
+	explainFailure,
+	FtpFailure,
+	isMissingOrDenied,
+	type FailureContext,
+	type FtpStep,
+} from './errors';
+import {
+	globFilter,
+	includes,
+	isRealEntry,
+	listingFingerprint,
+	toListEntry,
+	type IncludeEntries,
+	type ListEntry,
+} from './listing';
 import { ancestorsAndSelf, checkPath, parentOf, resolvePath } from './paths';
 import { secretsOf, type ConnectionSettings } from './settings';
 
@@ -57,7 +71,10 @@ export class FtpSession {
 	}
 
 	/** Connects, secures and logs in, step by step, so that a failure names the step that failed. */
-	static async open(settings: ConnectionSettings, options: SessionOptions = {}): Promise<FtpSession> {
+	static async open(
+		settings: ConnectionSettings,
+		options: SessionOptions = {},
+	): Promise<FtpSession> {
 		const session = new FtpSession(settings, options);
 		await session.connect();
 		return session;
@@ -97,7 +114,12 @@ export class FtpSession {
 	/** The failure as users see it: cause and fix in plain words, redacted, with the tail of the connection log. */
 	private explain(error: unknown, context: FailureContext): FtpFailure {
 		const failure = explainFailure(error, context);
-		const redacted = new FtpFailure(failure.step, this.log.redact(failure.message), this.log.redact(failure.hint), failure.replyCode);
+		const redacted = new FtpFailure(
+			failure.step,
+			this.log.redact(failure.message),
+			this.log.redact(failure.hint),
+			failure.replyCode,
+		);
 		redacted.connectionLog = this.log.tail();
 		return redacted;
 	}
@@ -105,21 +127,31 @@ export class FtpSession {
 	private async connect(): Promise<void> {
 		const { host, port, security, user, password } = this.settings;
 		const tls = this.settings.tls ? { ...this.settings.tls, host } : undefined;
-		this.log.add(`Connecting to ${host}:${port} (${security === 'none' ? 'plain FTP' : security === 'explicit' ? 'explicit FTPS' : 'implicit FTPS'})`);
-		await this.attempt(this.context('connect'), async () =>
-			security === 'implicit' ? await this.client.connectImplicitTLS(host, port, tls) : await this.client.connect(host, port),
+		this.log.add(
+			`Connecting to ${host}:${port} (${security === 'none' ? 'plain FTP' : security === 'explicit' ? 'explicit FTPS' : 'implicit FTPS'})`,
 		);
-		if (security === 'explicit') await this.attempt(this.context('tls'), async () => await this.client.useTLS(tls));
+		await this.attempt(this.context('connect'), async () =>
+			security === 'implicit'
+				? await this.client.connectImplicitTLS(host, port, tls)
+				: await this.client.connect(host, port),
+		);
+		if (security === 'explicit')
+			await this.attempt(this.context('tls'), async () => await this.client.useTLS(tls));
 		await this.attempt(this.context('login'), async () => {
 			// Before login so that non-ASCII user names work on servers that honour it.
 			await this.client.sendIgnoringError('OPTS UTF8 ON');
 			await this.client.login(user, password);
 		});
-		await this.attempt(this.context('login', { action: 'prepare the session after login' }), async () => {
-			await this.client.useDefaultSettings();
-			this.serverListsWithMlsd = this.client.availableListCommands.some((command) => command.startsWith('MLSD'));
-			this.loginDirectory = await this.client.pwd();
-		});
+		await this.attempt(
+			this.context('login', { action: 'prepare the session after login' }),
+			async () => {
+				await this.client.useDefaultSettings();
+				this.serverListsWithMlsd = this.client.availableListCommands.some((command) =>
+					command.startsWith('MLSD'),
+				);
+				this.loginDirectory = await this.client.pwd();
+			},
+		);
 	}
 
 	/** After a timeout or a dropped connection basic-ftp closes the client; later items get a fresh one. */
@@ -137,7 +169,10 @@ export class FtpSession {
 	}
 
 	/** Runs a command and returns its failure instead of throwing it, for callers that explain some failures better. */
-	private async failureOf(context: FailureContext, work: () => Promise<unknown>): Promise<FtpFailure | undefined> {
+	private async failureOf(
+		context: FailureContext,
+		work: () => Promise<unknown>,
+	): Promise<FtpFailure | undefined> {
 		return await this.command(context, work).then(
 			() => undefined,
 			(failure: FtpFailure) => failure,
@@ -165,11 +200,20 @@ export class FtpSession {
 		await this.command(context, async () => {
 			// LIST of a missing folder is an empty success on some servers (vsftpd): ask first.
 			if (!(await this.isDirectory(root))) {
-				throw new FtpFailure('command', `The folder "${root}" does not exist or cannot be opened`, 'Check the path; relative paths start at the login folder (' + this.loginDirectory + ').', 550);
+				throw new FtpFailure(
+					'command',
+					`The folder "${root}" does not exist or cannot be opened`,
+					'Check the path; relative paths start at the login folder (' + this.loginDirectory + ').',
+					550,
+				);
 			}
 		});
 
-		const walk = async (directory: string, relativeDirectory: string, ancestors: string[]): Promise<void> => {
+		const walk = async (
+			directory: string,
+			relativeDirectory: string,
+			ancestors: string[],
+		): Promise<void> => {
 			// Symbolic links are listed but never entered, and every folder is entered once.
 			if (visited.has(directory)) return;
 			visited.add(directory);
@@ -180,24 +224,33 @@ export class FtpSession {
 					'A folder link on the server probably points back to one of its parents. List a narrower folder, or turn off Recursive.',
 				);
 			}
-			const infos = (await this.command({ ...context, path: directory }, async () => await this.client.list(directory))).filter(isRealEntry);
+			const infos = (
+				await this.command(
+					{ ...context, path: directory },
+					async () => await this.client.list(directory),
+				)
+			).filter(isRealEntry);
 			// Some servers (ftp-srv, Windows junctions) show a link to a parent as a plain folder. Its contents
 			// are then exactly those of that parent: list it, but do not descend into the same folder again.
 			const fingerprint = listingFingerprint(infos);
 			if (ancestors.includes(fingerprint)) {
-				this.log.add(`Not descending into ${directory}: it lists exactly what one of its parents lists (a folder link?)`);
+				this.log.add(
+					`Not descending into ${directory}: it lists exactly what one of its parents lists (a folder link?)`,
+				);
 				return;
 			}
 			for (const info of infos) {
 				const entry = toListEntry(info, directory);
-				const relativePath = relativeDirectory === '' ? entry.name : `${relativeDirectory}/${entry.name}`;
+				const relativePath =
+					relativeDirectory === '' ? entry.name : `${relativeDirectory}/${entry.name}`;
 				if (includes(include, entry.type) && matches(relativePath)) {
 					if (entry.modifiedAt === null && entry.type === 'file' && !this.serverListsWithMlsd) {
 						entry.modifiedAt = await this.modificationTime(entry.path);
 					}
 					entries.push(entry);
 				}
-				if (options.recursive && entry.type === 'directory') await walk(entry.path, relativePath, [...ancestors, fingerprint]);
+				if (options.recursive && entry.type === 'directory')
+					await walk(entry.path, relativePath, [...ancestors, fingerprint]);
 			}
 		};
 		await walk(root, '', []);
@@ -210,7 +263,11 @@ export class FtpSession {
 			const date = await this.client.lastMod(path);
 			return Number.isNaN(date.getTime()) ? null : date.toISOString();
 		} catch (error) {
-			if (this.client.closed) throw this.explain(error, this.context('command', { action: 'read the modification time of', path }));
+			if (this.client.closed)
+				throw this.explain(
+					error,
+					this.context('command', { action: 'read the modification time of', path }),
+				);
 			return null;
 		}
 	}
@@ -219,7 +276,10 @@ export class FtpSession {
 	 * Streams a remote file into `consume` (e.g. n8n's prepareBinaryData) without buffering it; returns what
 	 * `consume` returned and the number of bytes received.
 	 */
-	async download<T>(path: unknown, consume: (stream: Readable) => Promise<T>): Promise<{ result: T; size: number }> {
+	async download<T>(
+		path: unknown,
+		consume: (stream: Readable) => Promise<T>,
+	): Promise<{ result: T; size: number }> {
 		const remotePath = this.resolve(path);
 		const context = this.context('transfer', { action: 'download', path: remotePath });
 		await this.reconnectIfClosed();
@@ -229,31 +289,53 @@ export class FtpSession {
 		counter.on('error', () => undefined);
 		const transfer = this.client.downloadTo(counter, remotePath);
 		// If the server refuses before any data flows, the stream would never end: end it with the error.
-		transfer.catch((error: unknown) => counter.destroy(error instanceof Error ? error : new Error(String(error))));
-		const [transferOutcome, consumeOutcome] = await Promise.allSettled([transfer, consume(counter)]);
+		transfer.catch((error: unknown) =>
+			counter.destroy(error instanceof Error ? error : new Error(String(error))),
+		);
+		const [transferOutcome, consumeOutcome] = await Promise.allSettled([
+			transfer,
+			consume(counter),
+		]);
 
 		if (transferOutcome.status === 'rejected') {
 			const reason: unknown = transferOutcome.reason;
-			if (isMissingOrDenied((reason as { code?: unknown }).code) && (await this.isDirectory(remotePath))) {
-				throw new FtpFailure('input', `"${remotePath}" is a folder, not a file`, 'Use the List operation to find the files in it, then download each file.');
+			if (
+				isMissingOrDenied((reason as { code?: unknown }).code) &&
+				(await this.isDirectory(remotePath))
+			) {
+				throw new FtpFailure(
+					'input',
+					`"${remotePath}" is a folder, not a file`,
+					'Use the List operation to find the files in it, then download each file.',
+				);
 			}
 			throw this.explain(reason, context);
 		}
 		if (consumeOutcome.status === 'rejected') {
-			throw this.explain(consumeOutcome.reason, { ...context, action: 'store the downloaded data of' });
+			throw this.explain(consumeOutcome.reason, {
+				...context,
+				action: 'store the downloaded data of',
+			});
 		}
 		return { result: (consumeOutcome as PromiseFulfilledResult<T>).value, size: counter.bytes };
 	}
 
 	/** Streams `source` to `path`; returns the number of bytes sent. */
-	async upload(source: Readable, path: unknown, options: { createDirectories?: boolean } = {}): Promise<{ path: string; size: number }> {
+	async upload(
+		source: Readable,
+		path: unknown,
+		options: { createDirectories?: boolean } = {},
+	): Promise<{ path: string; size: number }> {
 		const remotePath = this.resolve(path);
 		if (options.createDirectories) await this.ensureDirectory(parentOf(remotePath));
 		const counter = new ByteCounter();
 		// A source that fails (e.g. a binary file missing from n8n's store) fails the upload through `counter`.
 		pipeline(source, counter, () => undefined);
 		try {
-			await this.command(this.context('transfer', { action: 'upload', path: remotePath }), async () => await this.client.uploadFrom(counter, remotePath));
+			await this.command(
+				this.context('transfer', { action: 'upload', path: remotePath }),
+				async () => await this.client.uploadFrom(counter, remotePath),
+			);
 		} finally {
 			// If the server refused before reading, this releases the source (e.g. an open file in n8n's store).
 			counter.destroy();
@@ -264,36 +346,52 @@ export class FtpSession {
 	/** Creates `path` and any missing parents; succeeds if it already exists. Returns whether it was created. */
 	async ensureDirectory(path: string): Promise<boolean> {
 		if (this.knownDirectories.has(path)) return false;
-		return await this.command(this.context('command', { action: 'create the folder', path }), async () => {
-			let created = false;
-			for (const directory of ancestorsAndSelf(path)) {
-				// Asked first because some servers answer MKD of an existing folder with success.
-				if (this.knownDirectories.has(directory) || (await this.isDirectory(directory))) continue;
-				await this.client.send(`MKD ${directory}`);
-				this.knownDirectories.add(directory);
-				created = directory === path;
-			}
-			return created;
-		});
+		return await this.command(
+			this.context('command', { action: 'create the folder', path }),
+			async () => {
+				let created = false;
+				for (const directory of ancestorsAndSelf(path)) {
+					// Asked first because some servers answer MKD of an existing folder with success.
+					if (this.knownDirectories.has(directory) || (await this.isDirectory(directory))) continue;
+					await this.client.send(`MKD ${directory}`);
+					this.knownDirectories.add(directory);
+					created = directory === path;
+				}
+				return created;
+			},
+		);
 	}
 
 	/** Creates one folder (its parent must exist unless `recursive`); succeeds if it already exists. */
-	async createFolder(path: unknown, recursive: boolean): Promise<{ path: string; created: boolean }> {
+	async createFolder(
+		path: unknown,
+		recursive: boolean,
+	): Promise<{ path: string; created: boolean }> {
 		const folder = this.resolve(path);
 		if (recursive) return { path: folder, created: await this.ensureDirectory(folder) };
-		return await this.command(this.context('command', { action: 'create the folder', path: folder }), async () => {
-			if (await this.isDirectory(folder)) return { path: folder, created: false };
-			await this.client.send(`MKD ${folder}`);
-			this.knownDirectories.add(folder);
-			return { path: folder, created: true };
-		});
+		return await this.command(
+			this.context('command', { action: 'create the folder', path: folder }),
+			async () => {
+				if (await this.isDirectory(folder)) return { path: folder, created: false };
+				await this.client.send(`MKD ${folder}`);
+				this.knownDirectories.add(folder);
+				return { path: folder, created: true };
+			},
+		);
 	}
 
 	async deleteFile(path: unknown): Promise<{ path: string }> {
 		const remotePath = this.resolve(path);
-		const failure = await this.failureOf(this.context('command', { action: 'delete the file', path: remotePath }), async () => await this.client.remove(remotePath));
+		const failure = await this.failureOf(
+			this.context('command', { action: 'delete the file', path: remotePath }),
+			async () => await this.client.remove(remotePath),
+		);
 		if (isMissingOrDenied(failure?.replyCode) && (await this.isDirectory(remotePath))) {
-			throw new FtpFailure('input', `"${remotePath}" is a folder, not a file`, 'To delete a folder, turn on the Folder option (and Recursive to delete what it contains).');
+			throw new FtpFailure(
+				'input',
+				`"${remotePath}" is a folder, not a file`,
+				'To delete a folder, turn on the Folder option (and Recursive to delete what it contains).',
+			);
 		}
 		if (failure) throw failure;
 		return { path: remotePath };
@@ -308,10 +406,25 @@ export class FtpSession {
 				'Delete the subfolders you mean one by one, or give the exact folder path.',
 			);
 		}
-		const context = this.context('command', { action: recursive ? 'delete the folder and its contents' : 'delete the folder', path: folder });
-		const failure = await this.failureOf(context, async () => (recursive ? await this.client.removeDir(folder) : await this.client.removeEmptyDir(folder)));
-		if (failure && !recursive && isMissingOrDenied(failure.replyCode) && (await this.isDirectory(folder))) {
-			throw new FtpFailure('command', `The folder "${folder}" cannot be deleted: it is probably not empty (${failure.message})`, 'Turn on the Recursive option to delete the folder with everything in it.', 550);
+		const context = this.context('command', {
+			action: recursive ? 'delete the folder and its contents' : 'delete the folder',
+			path: folder,
+		});
+		const failure = await this.failureOf(context, async () =>
+			recursive ? await this.client.removeDir(folder) : await this.client.removeEmptyDir(folder),
+		);
+		if (
+			failure &&
+			!recursive &&
+			isMissingOrDenied(failure.replyCode) &&
+			(await this.isDirectory(folder))
+		) {
+			throw new FtpFailure(
+				'command',
+				`The folder "${folder}" cannot be deleted: it is probably not empty (${failure.message})`,
+				'Turn on the Recursive option to delete the folder with everything in it.',
+				550,
+			);
 		}
 		if (failure) throw failure;
 		this.forgetDirectory(folder);
@@ -324,11 +437,18 @@ export class FtpSession {
 		}
 	}
 
-	async rename(oldPath: unknown, newPath: unknown, options: { createDirectories?: boolean } = {}): Promise<{ oldPath: string; newPath: string }> {
+	async rename(
+		oldPath: unknown,
+		newPath: unknown,
+		options: { createDirectories?: boolean } = {},
+	): Promise<{ oldPath: string; newPath: string }> {
 		const from = this.resolve(oldPath, 'Old Path');
 		const to = this.resolve(newPath, 'New Path');
 		if (options.createDirectories) await this.ensureDirectory(parentOf(to));
-		await this.command(this.context('command', { action: 'rename', path: from }), async () => await this.client.rename(from, to));
+		await this.command(
+			this.context('command', { action: 'rename', path: from }),
+			async () => await this.client.rename(from, to),
+		);
 		this.forgetDirectory(from);
 		return { oldPath: from, newPath: to };
 	}

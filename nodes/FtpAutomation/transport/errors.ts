@@ -1,5 +1,13 @@
 /** Where in the life of a connection something failed; the credential test reports it to the user. */
-export type FtpStep = 'settings' | 'input' | 'connect' | 'tls' | 'login' | 'list' | 'command' | 'transfer';
+export type FtpStep =
+	| 'settings'
+	| 'input'
+	| 'connect'
+	| 'tls'
+	| 'login'
+	| 'list'
+	| 'command'
+	| 'transfer';
 
 export const STEP_LABELS: Record<FtpStep, string> = {
 	settings: 'Checking the credential',
@@ -79,7 +87,12 @@ function explainReply(code: number, reply: string, context: FailureContext): Ftp
 	const said = `(server replied: ${reply})`;
 	const requiresTls = /\b(TLS|SSL|encrypt|secure)/i.test(reply);
 	if (code === 530 && requiresTls) {
-		return new FtpFailure(step, `The server requires TLS before login ${said}`, 'Set Security to Explicit FTPS (AUTH TLS) in the credential.', code);
+		return new FtpFailure(
+			step,
+			`The server requires TLS before login ${said}`,
+			'Set Security to Explicit FTPS (AUTH TLS) in the credential.',
+			code,
+		);
 	}
 	if (code === 530 && step === 'login') {
 		return new FtpFailure(
@@ -98,7 +111,12 @@ function explainReply(code: number, reply: string, context: FailureContext): Ftp
 		);
 	}
 	if (code === 421) {
-		return new FtpFailure(step, `The server closed the connection ${said}`, 'The server may limit the number of connections or have timed out the session; retry later or ask its administrator.', code);
+		return new FtpFailure(
+			step,
+			`The server closed the connection ${said}`,
+			'The server may limit the number of connections or have timed out the session; retry later or ask its administrator.',
+			code,
+		);
 	}
 	if (code === 425 || code === 426) {
 		return new FtpFailure(
@@ -109,7 +127,12 @@ function explainReply(code: number, reply: string, context: FailureContext): Ftp
 		);
 	}
 	if (code === 522 || code === 534) {
-		return new FtpFailure(step, `The server refused TLS on the data connection ${said}`, 'The server and this node disagree on data connection protection; check the server\'s TLS settings.', code);
+		return new FtpFailure(
+			step,
+			`The server refused TLS on the data connection ${said}`,
+			"The server and this node disagree on data connection protection; check the server's TLS settings.",
+			code,
+		);
 	}
 	if (isMissingOrDenied(code)) {
 		return new FtpFailure(
@@ -120,15 +143,25 @@ function explainReply(code: number, reply: string, context: FailureContext): Ftp
 		);
 	}
 	if (code === 553) {
-		return new FtpFailure(step, `The server does not accept the name${about(context)} ${said}`, 'Check the folder exists (or turn on Create Directories) and that the name is allowed on the server.', code);
+		return new FtpFailure(
+			step,
+			`The server does not accept the name${about(context)} ${said}`,
+			'Check the folder exists (or turn on Create Directories) and that the name is allowed on the server.',
+			code,
+		);
 	}
 	if (code === 552 || code === 452) {
-		return new FtpFailure(step, `The server has no space left for${about(context)} ${said}`, 'Free space on the server or ask its administrator to raise the quota.', code);
+		return new FtpFailure(
+			step,
+			`The server has no space left for${about(context)} ${said}`,
+			'Free space on the server or ask its administrator to raise the quota.',
+			code,
+		);
 	}
 	return new FtpFailure(
 		step,
 		`The server refused to ${context.action ?? 'run the command'}${about(context)} ${said}`,
-		'Check the server\'s reply above; the server administrator can tell what it means on their server.',
+		"Check the server's reply above; the server administrator can tell what it means on their server.",
 		code,
 	);
 }
@@ -143,7 +176,11 @@ export function explainFailure(error: unknown, context: FailureContext): FtpFail
 	if (typeof code === 'number' && code >= 400) return explainReply(code, text, context);
 
 	if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME') {
-		return new FtpFailure('connect', `The host name "${context.host}" could not be resolved`, 'Check the spelling of the host and that this n8n instance can resolve it (DNS).');
+		return new FtpFailure(
+			'connect',
+			`The host name "${context.host}" could not be resolved`,
+			'Check the spelling of the host and that this n8n instance can resolve it (DNS).',
+		);
 	}
 	if (code === 'ECONNREFUSED') {
 		return new FtpFailure(
@@ -153,10 +190,18 @@ export function explainFailure(error: unknown, context: FailureContext): FtpFail
 		);
 	}
 	if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') {
-		return new FtpFailure('connect', `${where} cannot be reached from this n8n instance`, 'Check the host and the network route or VPN between n8n and the server.');
+		return new FtpFailure(
+			'connect',
+			`${where} cannot be reached from this n8n instance`,
+			'Check the host and the network route or VPN between n8n and the server.',
+		);
 	}
 	if (code === 'CERT_HAS_EXPIRED') {
-		return new FtpFailure('tls', `The server's TLS certificate has expired (${text})`, 'Ask the server administrator to renew the certificate.');
+		return new FtpFailure(
+			'tls',
+			`The server's TLS certificate has expired (${text})`,
+			'Ask the server administrator to renew the certificate.',
+		);
 	}
 	if (typeof code === 'string' && UNTRUSTED_CERTIFICATE_CODES.has(code)) {
 		return new FtpFailure(
@@ -172,7 +217,11 @@ export function explainFailure(error: unknown, context: FailureContext): FtpFail
 			'Connect using the name the certificate was issued for, or set Server Name (TLS) to that name.',
 		);
 	}
-	if (/wrong version number|unknown protocol|packet length too long|ssl3_get_record|EPROTO|ERR_SSL/i.test(`${String(code)} ${text}`)) {
+	if (
+		/wrong version number|unknown protocol|packet length too long|ssl3_get_record|EPROTO|ERR_SSL/i.test(
+			`${String(code)} ${text}`,
+		)
+	) {
 		return new FtpFailure('tls', `The TLS handshake with ${where} failed (${text})`, TLS_MODE_HINT);
 	}
 	if (/timeout/i.test(text) || code === 'ETIMEDOUT') {
@@ -184,14 +233,24 @@ export function explainFailure(error: unknown, context: FailureContext): FtpFail
 				`A firewall may drop the connection, or the host or port is wrong. ${context.security === 'implicit' || context.step === 'tls' ? TLS_MODE_HINT : ''}`.trim(),
 			);
 		}
-		return new FtpFailure(context.step, `The server stopped answering${seconds} while trying to ${context.action ?? 'run the command'}${about(context)}`, 'The server or the network may be overloaded; try again, or raise the Connection Timeout in the credential.');
+		return new FtpFailure(
+			context.step,
+			`The server stopped answering${seconds} while trying to ${context.action ?? 'run the command'}${about(context)}`,
+			'The server or the network may be overloaded; try again, or raise the Connection Timeout in the credential.',
+		);
 	}
 	if (code === 'ECONNRESET' || code === 'EPIPE' || /closed|FIN packet|socket hang up/i.test(text)) {
 		return new FtpFailure(
 			context.step,
 			`The connection to ${where} was closed unexpectedly while trying to ${context.action ?? 'run the command'}${about(context)}`,
-			context.step === 'tls' ? TLS_MODE_HINT : 'The server may have dropped the session (limits on connections or transfer time) or the network was interrupted; try again.',
+			context.step === 'tls'
+				? TLS_MODE_HINT
+				: 'The server may have dropped the session (limits on connections or transfer time) or the network was interrupted; try again.',
 		);
 	}
-	return new FtpFailure(context.step, `Failed to ${context.action ?? 'talk to the server'}${about(context)}: ${text}`, 'See the connection log below for the last exchange with the server.');
+	return new FtpFailure(
+		context.step,
+		`Failed to ${context.action ?? 'talk to the server'}${about(context)}: ${text}`,
+		'See the connection log below for the last exchange with the server.',
+	);
 }

@@ -81,5 +81,6 @@ export function globFilter(pattern: string | undefined): (relativePath: string) 
 	const glob = (pattern ?? '').trim();
 	if (glob === '') return () => true;
 	const matchBase = !glob.includes('/');
-	return (relativePath) => minimatch(relativePath, glob, { matchBase, dot: false, nocomment: true });
+	return (relativePath) =>
+		minimatch(relativePath, glob, { matchBase, dot: false, nocomment: true });
 }

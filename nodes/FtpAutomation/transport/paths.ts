@@ -2,7 +2,11 @@ import { posix } from 'node:path';
 
 import { FtpFailure } from './errors';
 
-const CONTROL_CHARACTERS: Record<string, string> = { '\r': 'a carriage return (CR)', '\n': 'a line feed (LF)', '\0': 'a NUL character' };
+const CONTROL_CHARACTERS: Record<string, string> = {
+	'\r': 'a carriage return (CR)',
+	'\n': 'a line feed (LF)',
+	'\0': 'a NUL character',
+};
 
 /**
  * Rejects what must never reach the control connection: CR or LF would end the FTP command early and let
@@ -10,7 +14,11 @@ const CONTROL_CHARACTERS: Record<string, string> = { '\r': 'a carriage return (C
  */
 export function checkPath(value: unknown, label = 'Path'): string {
 	if (typeof value !== 'string' || value.trim() === '') {
-		throw new FtpFailure('input', `${label} is empty`, `Enter the remote path, e.g. /inbound/report.csv.`);
+		throw new FtpFailure(
+			'input',
+			`${label} is empty`,
+			`Enter the remote path, e.g. /inbound/report.csv.`,
+		);
 	}
 	const bad = /[\r\n\0]/.exec(value);
 	if (bad) {

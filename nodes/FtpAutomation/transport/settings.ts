@@ -1,5 +1,9 @@
 import { isIP } from 'node:net';
-import { checkServerIdentity, rootCertificates, type ConnectionOptions as TlsOptions } from 'node:tls';
+import {
+	checkServerIdentity,
+	rootCertificates,
+	type ConnectionOptions as TlsOptions,
+} from 'node:tls';
 import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
 
 import { FtpFailure } from './errors';
@@ -29,7 +33,11 @@ function text(value: unknown): string {
 function parseHost(value: unknown): string {
 	const host = text(value);
 	if (host === '') {
-		throw new FtpFailure('settings', 'The credential has no host', 'Enter the FTP server name or IP address, e.g. ftp.example.com.');
+		throw new FtpFailure(
+			'settings',
+			'The credential has no host',
+			'Enter the FTP server name or IP address, e.g. ftp.example.com.',
+		);
 	}
 	const scheme = /^(s?ftps?|ftpes):\/\//i.exec(host);
 	if (scheme) {
@@ -40,13 +48,22 @@ function parseHost(value: unknown): string {
 		);
 	}
 	if (/[\s/\\]/.test(host)) {
-		throw new FtpFailure('settings', `The host "${host}" is not a valid host name`, 'Enter only the server name or IP address, without spaces or slashes.');
+		throw new FtpFailure(
+			'settings',
+			`The host "${host}" is not a valid host name`,
+			'Enter only the server name or IP address, without spaces or slashes.',
+		);
 	}
 	return host;
 }
 
 function parsePort(value: unknown, security: Security): number {
-	const port = value === undefined || value === null || value === '' ? (security === 'implicit' ? 990 : 21) : Number(value);
+	const port =
+		value === undefined || value === null || value === ''
+			? security === 'implicit'
+				? 990
+				: 21
+			: Number(value);
 	if (!Number.isInteger(port) || port < 1 || port > 65535) {
 		throw new FtpFailure(
 			'settings',
@@ -60,13 +77,22 @@ function parsePort(value: unknown, security: Security): number {
 function parseSecurity(value: unknown): Security {
 	if (value === undefined || value === null || value === '') return 'explicit';
 	if (value === 'none' || value === 'explicit' || value === 'implicit') return value;
-	throw new FtpFailure('settings', `Unknown security mode "${String(value)}"`, 'Choose None, Explicit FTPS or Implicit FTPS.');
+	throw new FtpFailure(
+		'settings',
+		`Unknown security mode "${String(value)}"`,
+		'Choose None, Explicit FTPS or Implicit FTPS.',
+	);
 }
 
 function parseTimeout(value: unknown): number {
-	const seconds = value === undefined || value === null || value === '' ? DEFAULT_TIMEOUT_SECONDS : Number(value);
+	const seconds =
+		value === undefined || value === null || value === '' ? DEFAULT_TIMEOUT_SECONDS : Number(value);
 	if (!Number.isFinite(seconds) || seconds <= 0) {
-		throw new FtpFailure('settings', `The connection timeout ${String(value)} is not valid`, 'Enter a number of seconds greater than 0, e.g. 30.');
+		throw new FtpFailure(
+			'settings',
+			`The connection timeout ${String(value)} is not valid`,
+			'Enter a number of seconds greater than 0, e.g. 30.',
+		);
 	}
 	return Math.round(seconds * 1000);
 }
@@ -107,12 +133,16 @@ function tlsOptions(credentials: ICredentialDataDecryptedObject, host: string): 
 	// SNI must not carry an IP address (RFC 6066); the certificate is then checked against the IP itself.
 	if (isIP(verifyAs) === 0) options.servername = verifyAs;
 	// Node would check the certificate against the host we dial; with serverName set, check that name instead.
-	if (serverName !== '') options.checkServerIdentity = (_dialedHost, certificate) => checkServerIdentity(serverName, certificate);
+	if (serverName !== '')
+		options.checkServerIdentity = (_dialedHost, certificate) =>
+			checkServerIdentity(serverName, certificate);
 	return options;
 }
 
 /** Validates the credential and turns it into connection settings; throws FtpFailure naming the bad field. */
-export function toConnectionSettings(credentials: ICredentialDataDecryptedObject): ConnectionSettings {
+export function toConnectionSettings(
+	credentials: ICredentialDataDecryptedObject,
+): ConnectionSettings {
 	const security = parseSecurity(credentials.security);
 	const host = parseHost(credentials.host);
 	const port = parsePort(credentials.port, security);
@@ -131,7 +161,11 @@ export function toConnectionSettings(credentials: ICredentialDataDecryptedObject
 		timeoutMs: parseTimeout(credentials.connectionTimeout),
 	};
 	if (!anonymous && settings.user === '') {
-		throw new FtpFailure('settings', 'The credential has no username', 'Enter the username, or turn on Anonymous Login if the server allows it.');
+		throw new FtpFailure(
+			'settings',
+			'The credential has no username',
+			'Enter the username, or turn on Anonymous Login if the server allows it.',
+		);
 	}
 	if (security !== 'none') settings.tls = tlsOptions(credentials, host);
 	return settings;
