@@ -40,6 +40,11 @@ function everythingShown(error: unknown): string {
 	return [message, description, JSON.stringify(context ?? {}), JSON.stringify(error), String((error as Error).stack)].join('\n');
 }
 
+async function filesBelow(folder: string): Promise<string[]> {
+	const entries = await fsp.readdir(folder, { recursive: true, withFileTypes: true });
+	return entries.filter((entry) => entry.isFile()).map((entry) => path.join(entry.parentPath ?? entry.path, entry.name)).sort();
+}
+
 async function closedPort(): Promise<number> {
 	const probe = net.createServer();
 	await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
@@ -52,14 +57,14 @@ describe('connection and login failures', () => {
 	it('explains a wrong password without ever showing it', async () => {
 		const password = 'Wr0ng-Pässword-42!';
 		const error = await failingRun({ ...credentials, password }, { operation: 'list', path: '/' });
-		expect(error.message).toContain('Login failed: wrong username or password');
+		expect(error.message).toBe('Wrong username or password (server replied: 530 Login incorrect.)');
 		expect(error.message).toContain('530');
 		expect(error.description).toContain('Check the username and password');
 		expect(error.description).toContain('> PASS ***');
 		expect(everythingShown(error)).not.toContain(password);
 
 		const output = await runFtpNode({ ...credentials, password }, { operation: 'list', path: '/' }, { continueOnFail: true });
-		expect(output).toEqual([{ json: { error: expect.stringContaining('wrong username or password') }, pairedItem: { item: 0 } }]);
+		expect(output).toEqual([{ json: { error: expect.stringContaining('Wrong username or password') }, pairedItem: { item: 0 } }]);
 		expect(JSON.stringify(output)).not.toContain(password);
 	});
 
@@ -151,8 +156,10 @@ describe('bad input changes nothing on the server', () => {
 		expect(error.description).toContain('List operation');
 	});
 
-	it('explains a file that does not exist', async () => {
+	it('explains a file that does not exist, and leaves nothing in n8n\'s binary store', async () => {
+		const storedBefore = await filesBelow(await initBinaryData());
 		const error = await failingRun(credentials, { operation: 'download', path: '/missing.csv' });
+		expect(await filesBelow(await initBinaryData())).toEqual(storedBefore);
 		expect(error.message).toMatch(/^Cannot download "\/missing\.csv": it does not exist or permission is denied \(server replied: 55\d /);
 		expect(error.description).toContain('case-sensitive');
 	});
@@ -276,7 +283,7 @@ describe('credential test', () => {
 
 	it('names the failing step: connecting', async () => {
 		const result = await test({ ...credentials, port: await closedPort() });
-		expect(result).toEqual({ status: 'Error', message: expect.stringMatching(/^Connecting failed: The connection to 127\.0\.0\.1:\d+ was refused\. /) });
+		expect(result).toEqual({ status: 'Error', message: expect.stringMatching(/^Connecting failed: The connection to 127\.0\.0\.1:\d+ was refused — Nothing accepts connections/) });
 	});
 
 	it('names the failing step: TLS', async () => {
@@ -286,13 +293,13 @@ describe('credential test', () => {
 
 	it('names the failing step: login, without the password', async () => {
 		const result = await test({ ...credentials, password: 'Not-The-Password-99' });
-		expect(result.message).toMatch(/^Logging in failed: Login failed: wrong username or password/);
+		expect(result.message).toMatch(/^Logging in failed: Wrong username or password \(server replied: 530 Login incorrect\.\) — Check the username and password/);
 		expect(result.message).not.toContain('Not-The-Password-99');
 	});
 
 	it('names the failing step: settings', async () => {
 		const result = await test({ ...credentials, host: '' });
-		expect(result.message).toBe('Checking the credential failed: The credential has no host. Enter the FTP server name or IP address, e.g. ftp.example.com.');
+		expect(result.message).toBe('Checking the credential failed: The credential has no host — Enter the FTP server name or IP address, e.g. ftp.example.com.');
 	});
 });
 

@@ -28,7 +28,7 @@ describe('explainFailure', () => {
 
 	it('explains a 530 at login as wrong credentials', () => {
 		const failure = explainFailure(ftpError(530, '530 Login incorrect.'), { ...at, step: 'login' });
-		expect(failure.message).toContain('wrong username or password');
+		expect(failure.message).toBe('Wrong username or password (server replied: 530 Login incorrect.)');
 		expect(failure.message).toContain('530 Login incorrect.');
 		expect(failure.replyCode).toBe(530);
 	});

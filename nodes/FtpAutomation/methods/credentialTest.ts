@@ -34,7 +34,7 @@ export async function ftpAutomationApiTest(
 		if (error instanceof FtpFailure) {
 			return {
 				status: 'Error',
-				message: `${STEP_LABELS[error.step]} failed: ${error.message}. ${error.hint}`,
+				message: `${STEP_LABELS[error.step]} failed: ${error.message} — ${error.hint}`,
 			};
 		}
 		return {

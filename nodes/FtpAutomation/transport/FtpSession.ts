@@ -39,8 +39,16 @@ export interface SessionOptions {
 class ByteCounter extends Transform {
 	bytes = 0;
 
+	private markFirstByte: () => void = () => undefined;
+
+	/** Settles when the first byte arrives (never, for an empty file). */
+	readonly firstByte = new Promise<void>((resolve) => {
+		this.markFirstByte = resolve;
+	});
+
 	override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
 		this.bytes += chunk.length;
+		this.markFirstByte();
 		callback(null, chunk);
 	}
 }
@@ -65,8 +73,7 @@ export class FtpSession {
 		this.client = new Client(settings.timeoutMs);
 		this.client.ftp.verbose = true;
 		this.client.ftp.log = (message: string) => {
-			this.log.add(message);
-			if (options.onLogLine) for (const line of this.log.tail(1)) options.onLogLine(line);
+			for (const line of this.log.add(message)) options.onLogLine?.(line);
 		};
 	}
 
@@ -292,10 +299,12 @@ export class FtpSession {
 		transfer.catch((error: unknown) =>
 			counter.destroy(error instanceof Error ? error : new Error(String(error))),
 		);
-		const [transferOutcome, consumeOutcome] = await Promise.allSettled([
-			transfer,
-			consume(counter),
-		]);
+		// `consume` starts once data flows (or an empty file has arrived whole), so a refused download leaves
+		// no empty file in n8n's binary store.
+		const consumed = Promise.race([counter.firstByte, transfer]).then(
+			async () => await consume(counter),
+		);
+		const [transferOutcome, consumeOutcome] = await Promise.allSettled([transfer, consumed]);
 
 		if (transferOutcome.status === 'rejected') {
 			const reason: unknown = transferOutcome.reason;

@@ -18,13 +18,15 @@ export class ConnectionLog {
 		return result;
 	}
 
-	add(message: string): void {
+	/** Stores the message's lines with a timestamp; returns them redacted, without it (for loggers that add their own). */
+	add(message: string): string[] {
 		const time = new Date().toISOString();
-		for (const line of this.redact(message).split(/\r?\n/)) {
-			if (line.trim() === '') continue;
-			this.lines.push(`${time} ${line}`);
-		}
+		const lines = this.redact(message)
+			.split(/\r?\n/)
+			.filter((line) => line.trim() !== '');
+		for (const line of lines) this.lines.push(`${time} ${line}`);
 		if (this.lines.length > KEPT_LINES) this.lines.splice(0, this.lines.length - KEPT_LINES);
+		return lines;
 	}
 
 	tail(count = LOG_TAIL_LINES): string[] {

@@ -97,7 +97,7 @@ function explainReply(code: number, reply: string, context: FailureContext): Ftp
 	if (code === 530 && step === 'login') {
 		return new FtpFailure(
 			'login',
-			`Login failed: wrong username or password ${said}`,
+			`Wrong username or password ${said}`,
 			'Check the username and password in the credential. If you use Anonymous Login, the server may not allow anonymous access.',
 			code,
 		);
