@@ -91,10 +91,6 @@ export class FtpSession {
 		return this.loginDirectory;
 	}
 
-	get closed(): boolean {
-		return this.client.closed;
-	}
-
 	close(): void {
 		this.client.close();
 	}
