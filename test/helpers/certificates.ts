@@ -49,3 +49,21 @@ export async function testCertificate(): Promise<TestCertificate> {
 	}
 	return cached;
 }
+
+/** A self-signed client certificate (CN=n8n-client, clientAuth) for mutual-TLS tests; also its own trust anchor. */
+export async function testClientCertificate(): Promise<TestCertificate> {
+	const now = Date.now();
+	const pems = await generate([{ name: 'commonName', value: 'n8n-client' }], {
+		keyType: 'rsa',
+		keySize: 2048,
+		algorithm: 'sha256',
+		notBeforeDate: new Date(now - 24 * 60 * 60 * 1000),
+		notAfterDate: new Date(now + 365 * 24 * 60 * 60 * 1000),
+		extensions: [
+			{ name: 'basicConstraints', cA: true, critical: true },
+			{ name: 'keyUsage', digitalSignature: true, keyEncipherment: true, keyCertSign: true, critical: true },
+			{ name: 'extKeyUsage', clientAuth: true },
+		],
+	});
+	return { key: pems.private, cert: pems.cert };
+}

@@ -57,6 +57,11 @@ export interface TestFtpServer {
 export interface StartFtpServerOptions {
 	security?: TestServerSecurity;
 	allowAnonymous?: boolean;
+	/**
+	 * Extra TLS server options, e.g. `{ maxVersion: 'TLSv1.2' }`, or `{ requestCert: true, rejectUnauthorized: true,
+	 * ca }` to require a client certificate (implicit only: ftp-srv's AUTH TLS upgrade ignores requestCert).
+	 */
+	tls?: tls.TlsOptions;
 }
 
 const HOST = '127.0.0.1';
@@ -248,7 +253,7 @@ export async function startFtpServer(options: StartFtpServerOptions = {}): Promi
 			// connection, so the OS picks a free port each time (ftp-srv replies with the real port).
 			pasv_min: 0,
 			pasv_max: 0,
-			tls: certificate ? { key: certificate.key, cert: certificate.cert } : false,
+			tls: certificate ? { ...options.tls, key: certificate.key, cert: certificate.cert } : false,
 			anonymous: allowAnonymous,
 			greeting: 'ftp-srv test server',
 			log: silentLogger,

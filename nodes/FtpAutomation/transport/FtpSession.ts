@@ -1,6 +1,9 @@
 import { Client } from 'basic-ftp';
 import { pipeline, Transform, type Readable, type TransformCallback } from 'node:stream';
 
+import { TLSSocket } from 'node:tls';
+
+import { pinDataConnections, pinMismatch } from './certificatePin';
 import { ConnectionLog } from './connectionLog';
 import {
 	explainFailure,
@@ -72,6 +75,8 @@ export class FtpSession {
 		this.log = new ConnectionLog(secretsOf(settings));
 		this.client = new Client(settings.timeoutMs);
 		this.client.ftp.verbose = true;
+		if (settings.pinnedFingerprint !== undefined)
+			pinDataConnections(this.client, settings.pinnedFingerprint);
 		this.client.ftp.log = (message: string) => {
 			for (const line of this.log.add(message)) options.onLogLine?.(line);
 		};
@@ -140,6 +145,15 @@ export class FtpSession {
 		);
 		if (security === 'explicit')
 			await this.attempt(this.context('tls'), async () => await this.client.useTLS(tls));
+		const pin = this.settings.pinnedFingerprint;
+		if (pin !== undefined && this.client.ftp.socket instanceof TLSSocket) {
+			// Before login: the password must not reach a server that is not the pinned one.
+			const mismatch = pinMismatch(this.client.ftp.socket, pin);
+			if (mismatch) {
+				this.client.close();
+				throw this.explain(mismatch, this.context('tls'));
+			}
+		}
 		await this.attempt(this.context('login'), async () => {
 			// Before login so that non-ASCII user names work on servers that honour it.
 			await this.client.sendIgnoringError('OPTS UTF8 ON');

@@ -1,3 +1,5 @@
+import { PIN_MISMATCH } from './certificatePin';
+
 /** Where in the life of a connection something failed; the credential test reports it to the user. */
 export type FtpStep =
 	| 'settings'
@@ -194,6 +196,35 @@ export function explainFailure(error: unknown, context: FailureContext): FtpFail
 			'connect',
 			`${where} cannot be reached from this n8n instance`,
 			'Check the host and the network route or VPN between n8n and the server.',
+		);
+	}
+	if (code === PIN_MISMATCH) {
+		return new FtpFailure(
+			'tls',
+			text,
+			"If the server's certificate was renewed, put the new fingerprint into Certificate Fingerprint after checking it with the server's administrator; otherwise someone may be intercepting the connection.",
+		);
+	}
+	if (
+		/CERTIFICATE_REQUIRED|alert certificate required|ALERT_BAD_CERTIFICATE|alert bad certificate|ALERT_UNKNOWN_CA|alert unknown ca/i.test(
+			`${String(code)} ${text}`,
+		)
+	) {
+		return new FtpFailure(
+			'tls',
+			`The server requires a client certificate it trusts (mutual TLS), and refused the TLS handshake (${text})`,
+			"Enter the Client Certificate and Client Key (PEM) that the server's administrator issued for this account.",
+		);
+	}
+	if (
+		/PROTOCOL_VERSION|UNSUPPORTED_PROTOCOL|alert protocol version|no protocols available/i.test(
+			`${String(code)} ${text}`,
+		)
+	) {
+		return new FtpFailure(
+			'tls',
+			`The server and this node have no TLS version in common (${text})`,
+			'The server may only offer an older TLS version than the Minimum TLS Version in the credential: lower it to TLS 1.2 if the server supports that, or ask the administrator to enable TLS 1.2 or 1.3.',
 		);
 	}
 	if (code === 'CERT_HAS_EXPIRED') {

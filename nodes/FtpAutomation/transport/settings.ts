@@ -21,6 +21,8 @@ export interface ConnectionSettings {
 	timeoutMs: number;
 	/** Present unless security is `none`. */
 	tls?: TlsOptions;
+	/** SHA-256 fingerprint (AA:BB:...) the server certificate must have; replaces CA and name checks. */
+	pinnedFingerprint?: string;
 }
 
 export const DEFAULT_ANONYMOUS_PASSWORD = 'anonymous@';
@@ -118,12 +120,78 @@ export function parsePemCertificates(pem: string): string[] {
 	return certificates;
 }
 
-function tlsOptions(credentials: ICredentialDataDecryptedObject, host: string): TlsOptions {
+/** Accepts the usual ways of writing a SHA-256 fingerprint (colons, spaces, any case, "SHA256:" prefix). */
+export function parseFingerprint(value: unknown): string | undefined {
+	const written = text(value);
+	if (written === '') return undefined;
+	const hex = written
+		.replace(/^sha-?256[:=\s]*/i, '')
+		.replace(/[\s:]/g, '')
+		.toUpperCase();
+	if (!/^[0-9A-F]{64}$/.test(hex)) {
+		throw new FtpFailure(
+			'settings',
+			`The certificate fingerprint "${written}" is not a SHA-256 fingerprint`,
+			'Enter the 64 hexadecimal digits of the SHA-256 fingerprint, e.g. as shown by "openssl x509 -noout -fingerprint -sha256" (colons are optional). A failed connection also prints the fingerprint the server presented.',
+		);
+	}
+	return hex.match(/../g)!.join(':');
+}
+
+function parseMinTlsVersion(value: unknown): 'TLSv1.2' | 'TLSv1.3' {
+	if (value === undefined || value === null || value === '' || value === 'TLSv1.2')
+		return 'TLSv1.2';
+	if (value === 'TLSv1.3') return value;
+	throw new FtpFailure(
+		'settings',
+		`Unknown minimum TLS version "${String(value)}"`,
+		'Choose TLS 1.2 or TLS 1.3.',
+	);
+}
+
+function clientIdentity(
+	credentials: ICredentialDataDecryptedObject,
+): Pick<TlsOptions, 'cert' | 'key'> {
+	const cert = text(credentials.clientCertificate);
+	const key = text(credentials.clientPrivateKey);
+	if (cert === '' && key === '') return {};
+	if (cert === '' || key === '') {
+		throw new FtpFailure(
+			'settings',
+			`The client ${cert === '' ? 'certificate' : 'key'} is missing`,
+			'For mutual TLS enter both the client certificate and its private key (PEM), or neither.',
+		);
+	}
+	if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(key)) {
+		throw new FtpFailure(
+			'settings',
+			'The client key is not a PEM private key',
+			'Paste the unencrypted private key including its "-----BEGIN ... PRIVATE KEY-----" line.',
+		);
+	}
+	return { cert: parsePemCertificates(cert).join(''), key: normalizePemKey(key) };
+}
+
+/** Like parsePemCertificates, for a private key pasted into a single-line field. */
+function normalizePemKey(pem: string): string {
+	const match = /(-----BEGIN ([A-Z ]*PRIVATE KEY)-----)([\s\S]*?)(-----END \2-----)/.exec(pem);
+	if (!match) return pem;
+	const body = match[3].replace(/\s+/g, '');
+	return `${match[1]}\n${body.replace(/(.{64})/g, '$1\n').replace(/\n$/, '')}\n${match[4]}\n`;
+}
+
+function tlsOptions(
+	credentials: ICredentialDataDecryptedObject,
+	host: string,
+	pinned: boolean,
+): TlsOptions {
 	const caCertificate = text(credentials.caCertificate);
 	const serverName = text(credentials.serverName);
 	const options: TlsOptions = {
-		rejectUnauthorized: credentials.allowUnauthorizedCerts !== true,
-		minVersion: 'TLSv1.2',
+		// A pinned fingerprint names the one certificate to accept; FtpSession checks it on every TLS connection.
+		rejectUnauthorized: !pinned && credentials.allowUnauthorizedCerts !== true,
+		minVersion: parseMinTlsVersion(credentials.minTlsVersion),
+		...clientIdentity(credentials),
 	};
 	if (caCertificate !== '') {
 		// Added to the public roots rather than replacing them, so a private CA does not break public servers.
@@ -167,7 +235,10 @@ export function toConnectionSettings(
 			'Enter the username, or turn on Anonymous Login if the server allows it.',
 		);
 	}
-	if (security !== 'none') settings.tls = tlsOptions(credentials, host);
+	if (security !== 'none') {
+		settings.pinnedFingerprint = parseFingerprint(credentials.certificateFingerprint);
+		settings.tls = tlsOptions(credentials, host, settings.pinnedFingerprint !== undefined);
+	}
 	return settings;
 }
 
