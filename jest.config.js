@@ -2,6 +2,8 @@
 module.exports = {
 	testEnvironment: 'node',
 	roots: ['<rootDir>/test'],
+	// The interop suite needs root and real servers: it runs with `npm run test:interop`.
+	testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/interop/'],
 	testMatch: ['**/*.test.ts'],
 	transform: {
 		// Type checking is done once by `npm run typecheck`; per-file transpiling keeps the suite fast.
