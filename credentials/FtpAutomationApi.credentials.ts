@@ -166,6 +166,48 @@ export class FtpAutomationApi implements ICredentialType {
 			displayOptions: withTls,
 		},
 		{
+			displayName: 'Passive Address',
+			name: 'passiveAddress',
+			type: 'options',
+			default: 'controlHost',
+			options: [
+				{
+					name: 'Control Connection Host',
+					value: 'controlHost',
+					description:
+						'Connect data connections to the host above, ignoring the address in the PASV reply (works behind NAT; like curl and lftp)',
+				},
+				{
+					name: 'Address Reported by the Server',
+					value: 'serverReported',
+					description:
+						'Use the address in the PASV reply, for servers that send data from another host',
+				},
+			],
+		},
+		{
+			displayName: 'Disable EPSV',
+			name: 'disableEpsv',
+			type: 'boolean',
+			default: false,
+			description:
+				'Whether to skip EPSV and use PASV for data connections, for firewalls that mishandle EPSV',
+		},
+		{
+			displayName: 'File Name Encoding',
+			name: 'encoding',
+			type: 'options',
+			default: 'utf8',
+			options: [
+				{ name: 'UTF-8', value: 'utf8' },
+				{
+					name: 'Latin-1 (ISO 8859-1)',
+					value: 'latin1',
+					description: 'For older servers that store names in Latin-1',
+				},
+			],
+		},
+		{
 			displayName: 'Connection Timeout (Seconds)',
 			name: 'connectionTimeout',
 			type: 'number',

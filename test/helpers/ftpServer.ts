@@ -62,6 +62,11 @@ export interface StartFtpServerOptions {
 	 * ca }` to require a client certificate (implicit only: ftp-srv's AUTH TLS upgrade ignores requestCert).
 	 */
 	tls?: tls.TlsOptions;
+	/**
+	 * The address announced in PASV replies (default 127.0.0.1). Data connections are still only accepted on
+	 * 127.0.0.1, so e.g. '127.0.0.2' behaves like a server behind NAT that reports an unreachable address.
+	 */
+	pasvUrl?: string;
 }
 
 const HOST = '127.0.0.1';
@@ -248,7 +253,8 @@ export async function startFtpServer(options: StartFtpServerOptions = {}): Promi
 		server = new FtpSrv({
 			// Port 0: the OS picks a free control port; read it back after listen().
 			url: `${security === 'implicit' ? 'ftps' : 'ftp'}://${HOST}:0`,
-			pasv_url: HOST,
+			// A function, because ftp-srv replaces a plain pasv_url with the client's own address for local clients.
+			pasv_url: (options.pasvUrl ? () => options.pasvUrl : HOST) as string,
 			// pasv_min = pasv_max = 0 makes ftp-srv listen on port 0 for every passive data
 			// connection, so the OS picks a free port each time (ftp-srv replies with the real port).
 			pasv_min: 0,

@@ -93,3 +93,38 @@ describe('parsePemCertificates', () => {
 		expect(parsePemCertificates(`${one}\n${one}`)).toHaveLength(2);
 	});
 });
+
+describe('data connection, encoding and TLS hardening settings', () => {
+	it('defaults to the control host for PASV, EPSV first, UTF-8 and TLS 1.2', () => {
+		const settings = toConnectionSettings(base);
+		expect(settings).toMatchObject({ passiveAddress: 'controlHost', disableEpsv: false, encoding: 'utf8' });
+		expect(settings.tls?.minVersion).toBe('TLSv1.2');
+		expect(settings.pinnedFingerprint).toBeUndefined();
+	});
+
+	it('maps the options', () => {
+		const settings = toConnectionSettings({ ...base, passiveAddress: 'serverReported', disableEpsv: true, encoding: 'latin1', minTlsVersion: 'TLSv1.3' });
+		expect(settings).toMatchObject({ passiveAddress: 'serverReported', disableEpsv: true, encoding: 'latin1' });
+		expect(settings.tls?.minVersion).toBe('TLSv1.3');
+	});
+
+	it('normalises a pinned fingerprint and stops relying on CAs for it', () => {
+		const hex = 'ab'.repeat(32);
+		const settings = toConnectionSettings({ ...base, certificateFingerprint: `SHA256: ${hex}` });
+		expect(settings.pinnedFingerprint).toBe('AB:'.repeat(31) + 'AB');
+		expect(settings.tls?.rejectUnauthorized).toBe(false);
+	});
+
+	it('ignores TLS-only fields for plain FTP', () => {
+		expect(toConnectionSettings({ ...base, security: 'none', certificateFingerprint: 'nonsense' }).pinnedFingerprint).toBeUndefined();
+	});
+
+	it.each([
+		[{ encoding: 'cp1252' }, 'Unknown File Name Encoding "cp1252"'],
+		[{ minTlsVersion: 'TLSv1.1' }, 'Unknown minimum TLS version "TLSv1.1"'],
+		[{ clientPrivateKey: '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----' }, 'The client certificate is missing'],
+		[{ clientCertificate: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----', clientPrivateKey: 'secret' }, 'The client key is not a PEM private key'],
+	])('rejects %p', (fields, message) => {
+		expect(failureOf(() => toConnectionSettings({ ...base, ...fields })).message).toBe(message);
+	});
+});

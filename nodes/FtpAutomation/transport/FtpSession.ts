@@ -1,10 +1,11 @@
-import { Client } from 'basic-ftp';
+import type { Client } from 'basic-ftp';
 import { pipeline, Transform, type Readable, type TransformCallback } from 'node:stream';
 
 import { TLSSocket } from 'node:tls';
 
 import { pinDataConnections, pinMismatch } from './certificatePin';
 import { ConnectionLog } from './connectionLog';
+import { createClient } from './dataConnection';
 import {
 	explainFailure,
 	FtpFailure,
@@ -73,7 +74,7 @@ export class FtpSession {
 		options: SessionOptions,
 	) {
 		this.log = new ConnectionLog(secretsOf(settings));
-		this.client = new Client(settings.timeoutMs);
+		this.client = createClient(settings);
 		this.client.ftp.verbose = true;
 		if (settings.pinnedFingerprint !== undefined)
 			pinDataConnections(this.client, settings.pinnedFingerprint);
@@ -154,15 +155,36 @@ export class FtpSession {
 				throw this.explain(mismatch, this.context('tls'));
 			}
 		}
+		const utf8 = this.settings.encoding === 'utf8';
 		await this.attempt(this.context('login'), async () => {
 			// Before login so that non-ASCII user names work on servers that honour it.
-			await this.client.sendIgnoringError('OPTS UTF8 ON');
+			if (utf8) await this.client.sendIgnoringError('OPTS UTF8 ON');
 			await this.client.login(user, password);
 		});
 		await this.attempt(
 			this.context('login', { action: 'prepare the session after login' }),
 			async () => {
-				await this.client.useDefaultSettings();
+				if (utf8) {
+					await this.client.useDefaultSettings();
+				} else {
+					// basic-ftp's useDefaultSettings, minus OPTS UTF8 ON: it would switch some servers to UTF-8
+					// names while this connection speaks Latin-1.
+					const features = await this.client.features();
+					this.client.availableListCommands = features.has('MLST')
+						? ['MLSD', 'LIST -a', 'LIST']
+						: ['LIST -a', 'LIST'];
+					await this.client.send('TYPE I');
+					await this.client.sendIgnoringError('STRU F');
+					if (features.has('MLST')) {
+						await this.client.sendIgnoringError(
+							'OPTS MLST type;size;modify;unique;unix.mode;unix.owner;unix.group;unix.ownername;unix.groupname;',
+						);
+					}
+					if (this.client.ftp.hasTLS) {
+						await this.client.sendIgnoringError('PBSZ 0');
+						await this.client.sendIgnoringError('PROT P');
+					}
+				}
 				this.serverListsWithMlsd = this.client.availableListCommands.some((command) =>
 					command.startsWith('MLSD'),
 				);

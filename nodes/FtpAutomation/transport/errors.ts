@@ -177,6 +177,14 @@ export function explainFailure(error: unknown, context: FailureContext): FtpFail
 
 	if (typeof code === 'number' && code >= 400) return explainReply(code, text, context);
 
+	if (/data connection|\(data socket\)/i.test(text) && context.step !== 'connect' && context.step !== 'tls') {
+		const target = /(\d{1,3}(?:\.\d{1,3}){3}:\d+|\[[0-9a-f:]+\]:\d+)/i.exec(text)?.[1];
+		return new FtpFailure(
+			context.step,
+			`The data connection${target ? ` to ${target}` : ''} could not be opened or was interrupted while trying to ${context.action ?? 'run the command'}${about(context)} (${text})`,
+			'FTP moves files over a second connection. If the server reports an address that cannot be reached (typical behind NAT), keep Passive Address on Control Connection Host; if a firewall blocks the passive ports, ask the administrator to open them, or try Disable EPSV.',
+		);
+	}
 	if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME') {
 		return new FtpFailure(
 			'connect',

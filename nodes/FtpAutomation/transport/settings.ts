@@ -23,6 +23,11 @@ export interface ConnectionSettings {
 	tls?: TlsOptions;
 	/** SHA-256 fingerprint (AA:BB:...) the server certificate must have; replaces CA and name checks. */
 	pinnedFingerprint?: string;
+	/** Where passive data connections go: the control connection's host, or the address in the PASV reply. */
+	passiveAddress: 'controlHost' | 'serverReported';
+	disableEpsv: boolean;
+	/** How file names and commands are encoded on the control connection. */
+	encoding: 'utf8' | 'latin1';
 }
 
 export const DEFAULT_ANONYMOUS_PASSWORD = 'anonymous@';
@@ -83,6 +88,17 @@ function parseSecurity(value: unknown): Security {
 		'settings',
 		`Unknown security mode "${String(value)}"`,
 		'Choose None, Explicit FTPS or Implicit FTPS.',
+	);
+}
+
+/** The credential's choice, or the first (default) one when unset. */
+function oneOf<T extends string>(value: unknown, choices: readonly [T, ...T[]], label: string): T {
+	if (value === undefined || value === null || value === '') return choices[0];
+	if ((choices as readonly unknown[]).includes(value)) return value as T;
+	throw new FtpFailure(
+		'settings',
+		`Unknown ${label} "${String(value)}"`,
+		`Choose one of: ${choices.join(', ')}.`,
 	);
 }
 
@@ -227,6 +243,13 @@ export function toConnectionSettings(
 				? credentials.password
 				: '',
 		timeoutMs: parseTimeout(credentials.connectionTimeout),
+		passiveAddress: oneOf(
+			credentials.passiveAddress,
+			['controlHost', 'serverReported'],
+			'Passive Address',
+		),
+		disableEpsv: credentials.disableEpsv === true,
+		encoding: oneOf(credentials.encoding, ['utf8', 'latin1'], 'File Name Encoding'),
 	};
 	if (!anonymous && settings.user === '') {
 		throw new FtpFailure(
