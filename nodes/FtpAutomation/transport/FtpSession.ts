@@ -3,9 +3,9 @@ import { pipeline, Transform, type Readable, type TransformCallback } from 'node
 
 import { TLSSocket } from 'node:tls';
 
-import { pinDataConnections, pinMismatch } from './certificatePin';
+import { enforcePin, pinMismatch } from './certificatePin';
 import { ConnectionLog } from './connectionLog';
-import { createClient } from './dataConnection';
+import { createClient, watchDataConnections } from './dataConnection';
 import {
 	explainFailure,
 	FtpFailure,
@@ -76,8 +76,8 @@ export class FtpSession {
 		this.log = new ConnectionLog(secretsOf(settings));
 		this.client = createClient(settings);
 		this.client.ftp.verbose = true;
-		if (settings.pinnedFingerprint !== undefined)
-			pinDataConnections(this.client, settings.pinnedFingerprint);
+		const pin = settings.pinnedFingerprint;
+		if (pin !== undefined) watchDataConnections(this.client, (socket) => enforcePin(socket, pin));
 		this.client.ftp.log = (message: string) => {
 			for (const line of this.log.add(message)) options.onLogLine?.(line);
 		};

@@ -1,4 +1,4 @@
-import type { Client, FTPContext } from 'basic-ftp';
+import type { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
 
 export const PIN_MISMATCH = 'ERR_FTP_CERTIFICATE_PIN_MISMATCH';
@@ -15,29 +15,11 @@ export function pinMismatch(socket: TLSSocket, expected: string): Error | undefi
 	);
 }
 
-/**
- * Checks the pin on every data connection too, at the end of its TLS handshake and before any byte is
- * read or written. basic-ftp swaps `prepareTransfer` for the strategy that worked after the first transfer,
- * so the check wraps whatever strategy is current instead of a fixed one.
- */
-export function pinDataConnections(client: Client, expected: string): void {
-	let strategy = client.prepareTransfer;
-	const prepareAndPin = async (ftp: FTPContext) => {
-		const response = await strategy(ftp);
-		const socket = ftp.dataSocket;
-		if (socket instanceof TLSSocket) {
-			socket.once('secureConnect', () => {
-				const mismatch = pinMismatch(socket, expected);
-				if (mismatch) socket.destroy(mismatch);
-			});
-		}
-		return response;
-	};
-	Object.defineProperty(client, 'prepareTransfer', {
-		configurable: true,
-		get: () => prepareAndPin,
-		set: (next: typeof strategy) => {
-			strategy = next;
-		},
+/** Fails a data connection at the end of its TLS handshake, before any byte moves, unless it is pinned. */
+export function enforcePin(socket: Socket, expected: string): void {
+	if (!(socket instanceof TLSSocket)) return;
+	socket.once('secureConnect', () => {
+		const mismatch = pinMismatch(socket, expected);
+		if (mismatch) socket.destroy(mismatch);
 	});
 }

@@ -1,4 +1,5 @@
-import { Client, enterPassiveModeIPv4 } from 'basic-ftp';
+import { Client, enterPassiveModeIPv4, type FTPContext } from 'basic-ftp';
+import type { Socket } from 'node:net';
 // Not re-exported by basic-ftp's index, but public in its type declarations; the safe PASV variant.
 import { enterPassiveModeIPv4_forceControlHostIP } from 'basic-ftp/dist/transfer';
 
@@ -22,4 +23,28 @@ export function createClient(settings: ConnectionSettings): Client {
 	}
 	if (settings.encoding === 'latin1') client.ftp.encoding = 'latin1';
 	return client;
+}
+
+/**
+ * Calls `onDataConnection` with every data connection, as soon as it exists and before any byte moves.
+ * basic-ftp swaps `prepareTransfer` for the strategy that worked after the first transfer, so this wraps
+ * whatever strategy is current instead of a fixed one.
+ */
+export function watchDataConnections(
+	client: Client,
+	onDataConnection: (socket: Socket) => void,
+): void {
+	let strategy = client.prepareTransfer;
+	const prepareAndWatch = async (ftp: FTPContext) => {
+		const response = await strategy(ftp);
+		if (ftp.dataSocket) onDataConnection(ftp.dataSocket);
+		return response;
+	};
+	Object.defineProperty(client, 'prepareTransfer', {
+		configurable: true,
+		get: () => prepareAndWatch,
+		set: (next: typeof strategy) => {
+			strategy = next;
+		},
+	});
 }

@@ -177,7 +177,11 @@ export function explainFailure(error: unknown, context: FailureContext): FtpFail
 
 	if (typeof code === 'number' && code >= 400) return explainReply(code, text, context);
 
-	if (/data connection|\(data socket\)/i.test(text) && context.step !== 'connect' && context.step !== 'tls') {
+	if (
+		/data connection|\(data socket\)/i.test(text) &&
+		context.step !== 'connect' &&
+		context.step !== 'tls'
+	) {
 		const target = /(\d{1,3}(?:\.\d{1,3}){3}:\d+|\[[0-9a-f:]+\]:\d+)/i.exec(text)?.[1];
 		return new FtpFailure(
 			context.step,
