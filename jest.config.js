@@ -1,6 +1,6 @@
 /** @type {import('jest').Config} */
 module.exports = {
-	testEnvironment: 'node',
+	testEnvironment: '<rootDir>/test/environment.js',
 	roots: ['<rootDir>/test'],
 	// The interop suite needs root and real servers: it runs with `npm run test:interop`.
 	testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/interop/'],
