@@ -7,8 +7,16 @@ import { FtpAutomation } from '../../nodes/FtpAutomation/FtpAutomation.node';
 import type { TestFtpServer } from './ftpServer';
 import { runNode } from './n8nHarness';
 
+/** What a credential needs from a test server: an in-process ftp-srv, or a real one from scripts/ftp-servers.sh. */
+export type CredentialTarget = Pick<TestFtpServer, 'host' | 'port' | 'username' | 'password'> &
+	({ certificate?: { cert: string } } | { caCertificate: string });
+
 /** The `ftpAutomationApi` credential for a test server: TLS verified against the server's own certificate. */
-export function credentialsFor(server: TestFtpServer, security: 'none' | 'explicit' | 'implicit', overrides: IDataObject = {}): ICredentialDataDecryptedObject {
+export function credentialsFor(
+	server: CredentialTarget,
+	security: 'none' | 'explicit' | 'implicit',
+	overrides: IDataObject = {},
+): ICredentialDataDecryptedObject {
 	return {
 		host: server.host,
 		port: server.port,
@@ -16,7 +24,7 @@ export function credentialsFor(server: TestFtpServer, security: 'none' | 'explic
 		anonymous: false,
 		username: server.username,
 		password: server.password,
-		caCertificate: server.certificate?.cert ?? '',
+		caCertificate: 'caCertificate' in server ? server.caCertificate : (server.certificate?.cert ?? ''),
 		connectionTimeout: 10,
 		...overrides,
 	};

@@ -15,7 +15,7 @@
 import { createReadStream, promises as fsp } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import type { ICredentialDataDecryptedObject, IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workflow';
+import type { ICredentialDataDecryptedObject, INodeExecutionData, INodeParameters } from 'n8n-workflow';
 
 import { FtpSession } from '../../nodes/FtpAutomation/transport';
 // The module object itself (not an __importStar copy), so that DEFAULT_MAX_VERSION can be set on it.
@@ -31,7 +31,7 @@ import {
 } from '../helpers/interopServers';
 import { FtpAutomation } from '../../nodes/FtpAutomation/FtpAutomation.node';
 import { binaryFilePath, binaryItem, cleanupBinaryData, initBinaryData, readBinary, runNode } from '../helpers/n8nHarness';
-import { runFtpNode, sha256, sha256OfFile, writeRandomFile } from '../helpers/nodeRun';
+import { credentialsFor, runFtpNode, sha256, sha256OfFile, writeRandomFile } from '../helpers/nodeRun';
 
 type Security = 'none' | 'explicit' | 'implicit';
 
@@ -78,21 +78,6 @@ function serverNamed(name: InteropServerName): InteropServer {
 	const server = run.servers.find((candidate) => candidate.name === name);
 	if (!server) throw new Error(`${name} is not in servers.json (${run.servers.map((s) => s.name).join(', ')})`);
 	return server;
-}
-
-function credentialsFor(server: InteropServer, security: Security, overrides: IDataObject = {}): ICredentialDataDecryptedObject {
-	return {
-		host: server.host,
-		port: server.port,
-		security,
-		anonymous: false,
-		username: server.username,
-		password: server.password,
-		allowUnauthorizedCerts: false,
-		caCertificate: security === 'none' ? '' : server.caCertificate,
-		connectionTimeout: 10,
-		...overrides,
-	};
 }
 
 /** Runs the node and returns its output with the connection log of the session it opened (one login). */
