@@ -166,10 +166,51 @@ export class FtpAutomationApi implements ICredentialType {
 			displayOptions: withTls,
 		},
 		{
+			displayName: 'Data Connection',
+			name: 'dataConnection',
+			type: 'options',
+			default: 'passive',
+			options: [
+				{
+					name: 'Passive',
+					value: 'passive',
+					description:
+						'n8n connects to the server for each transfer (works through most firewalls and NAT)',
+				},
+				{
+					name: 'Active',
+					value: 'active',
+					description:
+						'The server connects back to n8n for each transfer, for servers that do not offer passive mode',
+				},
+			],
+		},
+		{
+			displayName: 'Active Mode Address',
+			name: 'activeAddress',
+			type: 'string',
+			default: '',
+			placeholder: 'e.g. 192.0.2.10',
+			description:
+				'IP address of this n8n machine that the server connects to; empty uses the address of the control connection',
+			displayOptions: { show: { dataConnection: ['active'] } },
+		},
+		{
+			displayName: 'Active Mode Port Range',
+			name: 'activePortRange',
+			type: 'string',
+			default: '',
+			placeholder: 'e.g. 50000-50100',
+			description:
+				'Ports n8n may listen on for the server to connect to (open them in your firewall); empty uses any free port',
+			displayOptions: { show: { dataConnection: ['active'] } },
+		},
+		{
 			displayName: 'Passive Address',
 			name: 'passiveAddress',
 			type: 'options',
 			default: 'controlHost',
+			displayOptions: { show: { dataConnection: ['passive'] } },
 			options: [
 				{
 					name: 'Control Connection Host',
@@ -192,6 +233,7 @@ export class FtpAutomationApi implements ICredentialType {
 			default: false,
 			description:
 				'Whether to skip EPSV and use PASV for data connections, for firewalls that mishandle EPSV',
+			displayOptions: { show: { dataConnection: ['passive'] } },
 		},
 		{
 			displayName: 'File Name Encoding',

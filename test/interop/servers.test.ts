@@ -352,6 +352,32 @@ describe.each(INSTANCES)('$name', ({ name, tls: tlsMode, plain, mlsd }) => {
 		});
 	});
 
+	/** The server connects to the node (PORT/EPRT); under TLS the node is still the TLS client and resumes the session. */
+	describe.each(modes)('active mode, $label', ({ security }) => {
+		const base = `/active-${security}`;
+
+		it('lists, downloads and uploads (5 MiB) with identical bytes', async () => {
+			const credentials = credentialsFor(server, security, { dataConnection: 'active' });
+			await writeAsUser(server, `${base}/in/data.csv`, 'a;b\n1;2\n');
+			await fsp.copyFile(largeFile, await writeAsUser(server, `${base}/in/large.bin`, Buffer.alloc(0)));
+
+			const listed = await runWithLog(credentials, { operation: 'list', path: `${base}/in` });
+			expect(listed.output.map((item) => item.json.name).sort()).toEqual(['data.csv', 'large.bin']);
+			expect(listed.log).toMatch(/> (PORT 127,0,0,1,\d+,\d+|EPRT \|1\|127\.0\.0\.1\|\d+\|)/);
+			expect(listed.log).toMatch(/Active mode: the server connected from 127\.0\.0\.1:\d+/);
+			expect(listed.log).not.toMatch(/> (PASV|EPSV)/);
+			if (security !== 'none') expect(listed.log).toMatch(/Downloading from 127\.0\.0\.1:\d+ \(TLSv1\.3/);
+
+			const downloaded = await runFtpNode(credentials, { operation: 'download', path: `${base}/in/large.bin` });
+			expect(await sha256OfFile(binaryFilePath(downloaded[0].binary!.data))).toBe(largeFileHash);
+
+			const item = await binaryItem(createReadStream(largeFile), 'large.bin');
+			const uploaded = await runFtpNode(credentials, { operation: 'upload', path: `${base}/out/large.bin` }, { items: [item] });
+			expect(jsonOf(uploaded)).toEqual([{ path: `${base}/out/large.bin`, size: FIVE_MIB }]);
+			expect(await sha256OfFile(onDisk(server, `${base}/out/large.bin`))).toBe(largeFileHash);
+		});
+	});
+
 	describe(`${tlsMode} FTPS, other logins and TLS versions`, () => {
 		it('anonymous login lists and downloads readme.txt', async () => {
 			const anonymous = credentialsFor(server, tlsMode, { anonymous: true, username: '', password: '', anonymousPassword: 'interop@example.com' });

@@ -1,12 +1,13 @@
-import { Client, enterPassiveModeIPv4, type FTPContext } from 'basic-ftp';
+import { Client, enterPassiveModeIPv4, FTPContext } from 'basic-ftp';
 import type { Socket } from 'node:net';
 // Not re-exported by basic-ftp's index, but public in its type declarations; the safe PASV variant.
 import { enterPassiveModeIPv4_forceControlHostIP } from 'basic-ftp/dist/transfer';
 
+import { activeModeStrategy } from './activeMode';
 import type { ConnectionSettings } from './settings';
 
 /**
- * A basic-ftp client whose passive data connections follow the credential:
+ * A basic-ftp client whose data connections follow the credential. Active mode: see activeMode.ts. Passive mode:
  * - `passiveAddress: controlHost` (default) ignores the address in a PASV reply and connects to the control
  *   host, as curl and lftp do: servers behind NAT often report an address nobody outside can reach.
  * - `disableEpsv` skips EPSV (tried first otherwise) for firewalls that mishandle it.
@@ -15,7 +16,12 @@ export function createClient(settings: ConnectionSettings): Client {
 	const client = new Client(settings.timeoutMs, {
 		allowSeparateTransferHost: settings.passiveAddress === 'serverReported',
 	});
-	if (settings.disableEpsv) {
+	if (settings.dataConnection === 'active') {
+		client.prepareTransfer = activeModeStrategy({
+			address: settings.activeAddress,
+			ports: settings.activePorts,
+		});
+	} else if (settings.disableEpsv) {
 		client.prepareTransfer =
 			settings.passiveAddress === 'serverReported'
 				? enterPassiveModeIPv4
@@ -26,25 +32,23 @@ export function createClient(settings: ConnectionSettings): Client {
 }
 
 /**
- * Calls `onDataConnection` with every data connection, as soon as it exists and before any byte moves.
- * basic-ftp swaps `prepareTransfer` for the strategy that worked after the first transfer, so this wraps
- * whatever strategy is current instead of a fixed one.
+ * Calls `onDataConnection` with every data connection, as soon as it exists and before any byte moves, whichever
+ * strategy made it (passive, active, or the one basic-ftp settled on after the first transfer).
  */
 export function watchDataConnections(
 	client: Client,
 	onDataConnection: (socket: Socket) => void,
 ): void {
-	let strategy = client.prepareTransfer;
-	const prepareAndWatch = async (ftp: FTPContext) => {
-		const response = await strategy(ftp);
-		if (ftp.dataSocket) onDataConnection(ftp.dataSocket);
-		return response;
-	};
-	Object.defineProperty(client, 'prepareTransfer', {
+	const ftp = client.ftp;
+	const dataSocket = Object.getOwnPropertyDescriptor(FTPContext.prototype, 'dataSocket');
+	if (!dataSocket?.get || !dataSocket.set) throw new Error('basic-ftp has no dataSocket accessor');
+	const { get, set } = dataSocket;
+	Object.defineProperty(ftp, 'dataSocket', {
 		configurable: true,
-		get: () => prepareAndWatch,
-		set: (next: typeof strategy) => {
-			strategy = next;
+		get: () => get.call(ftp) as Socket | undefined,
+		set: (socket: Socket | undefined) => {
+			set.call(ftp, socket);
+			if (socket) onDataConnection(socket);
 		},
 	});
 }

@@ -6,6 +6,7 @@ import {
 } from 'node:tls';
 import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
 
+import type { PortRange } from './activeMode';
 import { FtpFailure } from './errors';
 
 export type Security = 'none' | 'explicit' | 'implicit';
@@ -23,6 +24,12 @@ export interface ConnectionSettings {
 	tls?: TlsOptions;
 	/** SHA-256 fingerprint (AA:BB:...) the server certificate must have; replaces CA and name checks. */
 	pinnedFingerprint?: string;
+	/** Who opens data connections: we (passive) or the server (active). */
+	dataConnection: 'passive' | 'active';
+	/** Active mode: the address we listen on and announce; default our side of the control connection. */
+	activeAddress?: string;
+	/** Active mode: the ports we may listen on; default any free port. */
+	activePorts?: PortRange;
 	/** Where passive data connections go: the control connection's host, or the address in the PASV reply. */
 	passiveAddress: 'controlHost' | 'serverReported';
 	disableEpsv: boolean;
@@ -100,6 +107,36 @@ function oneOf<T extends string>(value: unknown, choices: readonly [T, ...T[]], 
 		`Unknown ${label} "${String(value)}"`,
 		`Choose one of: ${choices.join(', ')}.`,
 	);
+}
+
+function parseActiveAddress(value: unknown): string | undefined {
+	const address = text(value);
+	if (address === '') return undefined;
+	if (isIP(address) === 0) {
+		throw new FtpFailure(
+			'settings',
+			`The active-mode address "${address}" is not an IP address`,
+			'Enter an IPv4 or IPv6 address of this n8n machine that the server can connect to, or leave it empty to use the address of the control connection.',
+		);
+	}
+	return address;
+}
+
+/** `50000-50100`, or one port; empty for any free port. */
+export function parsePortRange(value: unknown): PortRange | undefined {
+	const written = typeof value === 'number' ? String(value) : text(value);
+	if (written === '') return undefined;
+	const match = /^(\d{1,5})\s*(?:-\s*(\d{1,5}))?$/.exec(written);
+	const low = match ? Number(match[1]) : NaN;
+	const high = match?.[2] !== undefined ? Number(match[2]) : low;
+	if (!(low >= 1 && high <= 65535 && low <= high)) {
+		throw new FtpFailure(
+			'settings',
+			`The active-mode port range "${written}" is not valid`,
+			'Enter two port numbers from 1 to 65535 with a dash, e.g. 50000-50100 (or a single port), or leave it empty for any free port.',
+		);
+	}
+	return { low, high };
 }
 
 function parseTimeout(value: unknown): number {
@@ -243,6 +280,7 @@ export function toConnectionSettings(
 				? credentials.password
 				: '',
 		timeoutMs: parseTimeout(credentials.connectionTimeout),
+		dataConnection: oneOf(credentials.dataConnection, ['passive', 'active'], 'Data Connection'),
 		passiveAddress: oneOf(
 			credentials.passiveAddress,
 			['controlHost', 'serverReported'],
@@ -251,6 +289,10 @@ export function toConnectionSettings(
 		disableEpsv: credentials.disableEpsv === true,
 		encoding: oneOf(credentials.encoding, ['utf8', 'latin1'], 'File Name Encoding'),
 	};
+	if (settings.dataConnection === 'active') {
+		settings.activeAddress = parseActiveAddress(credentials.activeAddress);
+		settings.activePorts = parsePortRange(credentials.activePortRange);
+	}
 	if (!anonymous && settings.user === '') {
 		throw new FtpFailure(
 			'settings',

@@ -1,0 +1,248 @@
+/**
+ * Active-mode data connections (the server connects to us): against ftp-srv under plain FTP, explicit and implicit
+ * FTPS, and against a scripted server on loopback for what ftp-srv cannot show: a stranger connecting first, PORT
+ * refused (EPRT fallback), and a server that never connects. Real servers: test/interop/servers.test.ts.
+ */
+import { randomBytes } from 'crypto';
+import { once } from 'events';
+import { promises as fsp } from 'fs';
+import * as net from 'net';
+import * as path from 'path';
+import type { ICredentialDataDecryptedObject, INodeExecutionData, INodeParameters } from 'n8n-workflow';
+
+import { FtpSession } from '../../nodes/FtpAutomation/transport';
+import { startFtpServer, type TestFtpServer } from '../helpers/ftpServer';
+import { binaryItem, cleanupBinaryData, initBinaryData, readBinary } from '../helpers/n8nHarness';
+import { credentialsFor, failingRun, runFtpNode, sha256 } from '../helpers/nodeRun';
+
+const MODES = ['none', 'explicit', 'implicit'] as const;
+const servers = new Map<(typeof MODES)[number], TestFtpServer>();
+const CONTENT = randomBytes(300 * 1024);
+
+beforeAll(async () => {
+	await initBinaryData();
+	for (const security of MODES) {
+		const server = await startFtpServer({ security });
+		await fsp.mkdir(path.join(server.root, 'inbound'));
+		await fsp.writeFile(path.join(server.root, 'inbound', 'data.bin'), CONTENT);
+		servers.set(security, server);
+	}
+});
+
+afterAll(async () => {
+	for (const server of servers.values()) await server.close();
+	await cleanupBinaryData();
+});
+
+afterEach(() => {
+	jest.restoreAllMocks();
+});
+
+async function runAndLog(
+	credentials: ICredentialDataDecryptedObject,
+	parameters: INodeParameters,
+	items?: INodeExecutionData[],
+) {
+	const open = jest.spyOn(FtpSession, 'open');
+	const output = await runFtpNode(credentials, parameters, { items });
+	const session = await (open.mock.results[0].value as Promise<FtpSession>);
+	return { output, log: session.log.tail(400).join('\n') };
+}
+
+describe.each(MODES)('active mode against ftp-srv, security %s', (security) => {
+	const active = () => credentialsFor(servers.get(security)!, security, { dataConnection: 'active' });
+
+	it('lists, downloads and uploads through connections the server opens to us', async () => {
+		const server = servers.get(security)!;
+		const listed = await runAndLog(active(), { operation: 'list', path: '/inbound' });
+		expect(listed.output.map((item) => item.json.name)).toEqual(['data.bin']);
+		expect(listed.log).toMatch(/> PORT 127,0,0,1,\d+,\d+/);
+		expect(listed.log).not.toMatch(/> E?PASV|> EPSV/);
+		expect(listed.log).toMatch(/Active mode: the server connected from 127\.0\.0\.1:\d+/);
+
+		const downloaded = await runAndLog(active(), { operation: 'download', path: '/inbound/data.bin' });
+		expect(sha256(await readBinary(downloaded.output[0].binary!.data))).toBe(sha256(CONTENT));
+
+		const item = await binaryItem(CONTENT, 'up.bin');
+		await runAndLog(active(), { operation: 'upload', path: '/outbound/up.bin' }, [item]);
+		expect(sha256(await fsp.readFile(path.join(server.root, 'outbound', 'up.bin')))).toBe(sha256(CONTENT));
+	});
+
+	if (security !== 'none') {
+		it('speaks TLS on the data connection as the TLS client', async () => {
+			const { log } = await runAndLog(active(), { operation: 'download', path: '/inbound/data.bin' });
+			expect(log).toMatch(/Downloading from 127\.0\.0\.1:\d+ \(TLSv1\.[23]/);
+		});
+	}
+});
+
+describe('active mode settings', () => {
+	it('listens only on a port of the configured range', async () => {
+		const probe = net.createServer().listen(0, '127.0.0.1');
+		await once(probe, 'listening');
+		const port = (probe.address() as net.AddressInfo).port;
+		probe.close();
+		const { output, log } = await runAndLog(
+			credentialsFor(servers.get('none')!, 'none', { dataConnection: 'active', activePortRange: `${port}-${port}` }),
+			{ operation: 'download', path: '/inbound/data.bin' },
+		);
+		expect(sha256(await readBinary(output[0].binary!.data))).toBe(sha256(CONTENT));
+		expect(log).toContain(`Active mode: listening on 127.0.0.1:${port}`);
+		expect(log).toContain(`> PORT 127,0,0,1,${port >> 8},${port & 255}`);
+	});
+
+	it('says so when every port of the range is taken', async () => {
+		const busy = net.createServer().listen(0, '127.0.0.1');
+		await once(busy, 'listening');
+		const port = (busy.address() as net.AddressInfo).port;
+		try {
+			const error = await failingRun(
+				credentialsFor(servers.get('none')!, 'none', { dataConnection: 'active', activePortRange: String(port) }),
+				{ operation: 'list', path: '/inbound' },
+			);
+			expect(error.message).toContain(`Active mode found no free port in ${port}-${port} on 127.0.0.1`);
+		} finally {
+			busy.close();
+		}
+	});
+
+	it.each([
+		['activePortRange', '70000-70010', 'The active-mode port range "70000-70010" is not valid'],
+		['activePortRange', '5000-4000', 'The active-mode port range "5000-4000" is not valid'],
+		['activeAddress', 'my-laptop', 'The active-mode address "my-laptop" is not an IP address'],
+	])('rejects %s %s before connecting', async (field, value, message) => {
+		const error = await failingRun(
+			credentialsFor(servers.get('none')!, 'none', { dataConnection: 'active', [field]: value }),
+			{ operation: 'list', path: '/' },
+		);
+		expect(error.message).toBe(message);
+	});
+});
+
+/**
+ * A scripted FTP server on 127.0.0.1 for the transfer commands: enough of the protocol for the node to log in and
+ * list `/`. `onTransfer` decides what happens after LIST, given the address the client announced.
+ */
+async function scriptedServer(script: {
+	refusePort?: boolean;
+	onTransfer: (target: { host: string; port: number }, reply: (line: string) => void) => Promise<void>;
+}) {
+	const commands: string[] = [];
+	const server = net.createServer((control) => {
+		let target: { host: string; port: number } | undefined;
+		const reply = (line: string) => control.write(`${line}\r\n`);
+		reply('220 scripted');
+		let buffered = '';
+		control.on('data', (chunk) => {
+			buffered += chunk.toString('utf8');
+			for (let end = buffered.indexOf('\r\n'); end >= 0; end = buffered.indexOf('\r\n')) {
+				const line = buffered.slice(0, end);
+				buffered = buffered.slice(end + 2);
+				commands.push(line);
+				const [verb] = line.split(' ');
+				const port = /^PORT (\d+),(\d+),(\d+),(\d+),(\d+),(\d+)$/.exec(line);
+				const eprt = /^EPRT \|1\|([\d.]+)\|(\d+)\|$/.exec(line);
+				if (verb === 'USER') reply('331 password please');
+				else if (verb === 'PASS') reply('230 logged in');
+				else if (verb === 'PWD') reply('257 "/"');
+				else if (verb === 'CWD') reply('250 ok');
+				else if (verb === 'FEAT') reply('211 no features');
+				else if (['TYPE', 'STRU', 'OPTS'].includes(verb)) reply('200 ok');
+				else if (port && script.refusePort) reply('500 PORT not understood');
+				else if (port) {
+					target = { host: port.slice(1, 5).join('.'), port: Number(port[5]) * 256 + Number(port[6]) };
+					reply('200 PORT ok');
+				} else if (eprt) {
+					target = { host: eprt[1], port: Number(eprt[2]) };
+					reply('200 EPRT ok');
+				} else if (verb === 'LIST' && target) void script.onTransfer(target, reply);
+				else if (verb === 'QUIT') control.end('221 bye\r\n');
+				else reply('502 not implemented');
+			}
+		});
+		control.on('error', () => undefined);
+	});
+	server.listen(0, '127.0.0.1');
+	await once(server, 'listening');
+	const address = server.address() as net.AddressInfo;
+	return {
+		commands,
+		credentials: (overrides = {}) =>
+			credentialsFor(
+				{ host: '127.0.0.1', port: address.port, username: 'scripted-user', password: 'scripted-Pass-9', caCertificate: '' },
+				'none',
+				{ dataConnection: 'active', connectionTimeout: 2, ...overrides },
+			),
+		close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+	};
+}
+
+/** Connects to the client's listener and sends a one-line listing. */
+async function sendListing(target: { host: string; port: number }, from = '127.0.0.1'): Promise<void> {
+	const data = net.connect({ host: target.host, port: target.port, localAddress: from });
+	await once(data, 'connect');
+	data.end('-rw-r--r-- 1 u g 4 Jan 01 2024 hello.txt\r\n');
+	await once(data, 'close');
+}
+
+describe('active mode against a scripted server', () => {
+	it('refuses a connection from another address and accepts the server', async () => {
+		const stranger: { closedBeforeData?: boolean } = {};
+		const server = await scriptedServer({
+			onTransfer: async (target, reply) => {
+				// 127.0.0.2 is on the loopback interface but is not the server's address.
+				const intruder = net.connect({ host: target.host, port: target.port, localAddress: '127.0.0.2' });
+				intruder.on('error', () => undefined);
+				intruder.on('data', () => (stranger.closedBeforeData = false));
+				await once(intruder, 'close');
+				stranger.closedBeforeData ??= true;
+				reply('150 here it comes');
+				await sendListing(target);
+				reply('226 done');
+			},
+		});
+		try {
+			const { output, log } = await runAndLog(server.credentials(), { operation: 'list', path: '/' });
+			expect(output.map((item) => item.json.name)).toEqual(['hello.txt']);
+			expect(stranger.closedBeforeData).toBe(true);
+			expect(log).toMatch(/Active mode: refused a data connection from 127\.0\.0\.2:\d+ \(expected the server, 127\.0\.0\.1\)/);
+		} finally {
+			await server.close();
+		}
+	});
+
+	it('falls back to EPRT when the server refuses PORT', async () => {
+		const server = await scriptedServer({
+			refusePort: true,
+			onTransfer: async (target, reply) => {
+				reply('150 here it comes');
+				await sendListing(target);
+				reply('226 done');
+			},
+		});
+		try {
+			const { output } = await runAndLog(server.credentials(), { operation: 'list', path: '/' });
+			expect(output.map((item) => item.json.name)).toEqual(['hello.txt']);
+			expect(server.commands.filter((command) => /^(PORT|EPRT)/.test(command))).toEqual([
+				expect.stringMatching(/^PORT 127,0,0,1,\d+,\d+$/),
+				expect.stringMatching(/^EPRT \|1\|127\.0\.0\.1\|\d+\|$/),
+			]);
+		} finally {
+			await server.close();
+		}
+	});
+
+	it('fails with the address it waited on when the server never connects', async () => {
+		const server = await scriptedServer({
+			onTransfer: async (_target, reply) => {
+				reply('150 here it comes');
+			},
+		});
+		try {
+			const error = await failingRun(server.credentials(), { operation: 'list', path: '/' });
+			expect(error.message).toMatch(/the server did not open the active-mode data connection to 127\.0\.0\.1:\d+ within 2 s/);
+		} finally {
+			await server.close();
+		}
+	});
+});
