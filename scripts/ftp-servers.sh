@@ -6,6 +6,8 @@
 #   scripts/ftp-servers.sh start DIR   # DIR: a fresh folder; writes DIR/servers.json, logs, configs
 #   scripts/ftp-servers.sh stop DIR    # stops exactly the processes that `start DIR` recorded
 #   scripts/ftp-servers.sh check DIR [NAME...]  # end-to-end checks with Python's ftplib
+#   scripts/ftp-servers.sh start-special DIR NAME...  # extra single-purpose vsftpd instances
+#                          (TLS failures, NAT, Latin-1); writes DIR/special.json; `stop DIR` stops them
 #
 # See test/interop/README.md for the servers.json format and what was verified per server.
 #
@@ -42,7 +44,7 @@ die() {
 }
 
 usage() {
-  sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'
   exit 2
 }
 
@@ -226,8 +228,10 @@ record_pid() { # PID
 
 # servers.json rows, one per line: name server port security tlsAllowsPlain root anonymousRoot pid
 add_server() {
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$RUN_DIR/servers.tsv"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"${SERVERS_TSV:-$RUN_DIR/servers.tsv}"
 }
+# Environment for the vsftpd processes (start-special sets it per instance).
+VSFTPD_ENV=()
 
 write_servers_json() {
   TEST_USER="$TEST_USER" TEST_PASSWORD="$TEST_PASSWORD" \
@@ -270,8 +274,8 @@ make_roots() { # NAME -> creates RUN_DIR/NAME/{home,anon}
 # vsftpd: one process per port, so explicit and implicit FTPS are two instances.
 # ---------------------------------------------------------------------------------------------
 
-start_vsftpd() { # NAME PORT PASV_LOW SECURITY
-  local name=$1 port=$2 low=$3 security=$4 implicit=NO plain=true pid
+start_vsftpd() { # NAME PORT PASV_LOW SECURITY [EXTRA_CONFIG]
+  local name=$1 port=$2 low=$3 security=$4 extra=${5:-} implicit=NO plain=true pid
   local conf="$RUN_DIR/$name.conf" log="$RUN_DIR/$name.log" base="$RUN_DIR/$name"
   if [[ $security == implicit ]]; then implicit=YES plain=false; fi
   make_roots "$name"
@@ -327,10 +331,13 @@ xferlog_std_format=NO
 log_ftp_protocol=YES
 vsftpd_log_file=$log
 EOF
+  # start-special: lines that override the above (vsftpd keeps the last value of a setting).
+  [[ -z "$extra" ]] || printf '\n# start-special overrides\n%s\n' "$extra" >>"$conf"
   # vsftpd refuses a config that is not owned by root or is writable by others.
   chown root:root "$conf"
   chmod 600 "$conf"
-  setsid /usr/sbin/vsftpd "$conf" </dev/null >"$RUN_DIR/$name.stderr" 2>&1 &
+  # VSFTPD_ENV (start-special): e.g. OPENSSL_CONF=... for one instance; empty for `start`.
+  setsid env "${VSFTPD_ENV[@]}" /usr/sbin/vsftpd "$conf" </dev/null >"$RUN_DIR/$name.stderr" 2>&1 &
   pid=$!
   record_pid "$pid"
   wait_for_banner "$name" "$pid" "$port" "$security" "$RUN_DIR/$name.stderr" "$log"
@@ -659,6 +666,250 @@ EOF
 }
 
 # ---------------------------------------------------------------------------------------------
+# start-special: single-purpose vsftpd instances for the TLS-failure, NAT and Latin-1 interop tests
+# (test/interop/tlsFailures.test.ts, test/interop/natAndEncoding.test.ts). Each is the explicit
+# vsftpd instance of `start` plus a few overriding config lines.
+# ---------------------------------------------------------------------------------------------
+
+SPECIAL_NAMES=(vsftpd-self-signed vsftpd-expired vsftpd-wrong-host vsftpd-mutual-tls
+  vsftpd-plain-only vsftpd-tls-required vsftpd-tls12-only vsftpd-nat vsftpd-latin1)
+
+# The address vsftpd-nat reports in its PASV replies. Nothing listens there: the passive sockets
+# are bound to the control connection's local address, 127.0.0.1 (`start-special` checks this).
+NAT_PASV_ADDRESS=127.0.0.2
+
+openssl_or_die() { # LOG ARGS...
+  local log=$1
+  shift
+  openssl "$@" >>"$log" 2>&1 || { cat "$log" >&2; die "openssl $1 failed"; }
+}
+
+# A CA that signs with `openssl ca`, the one OpenSSL 3.0 tool that sets arbitrary validity dates
+# (`openssl x509 -req` has only -days; -not_before/-not_after came with OpenSSL 3.4).
+make_ca() { # DIR CN
+  local dir=$1 cn=$2 log=$1/openssl.log
+  mkdir -p "$dir/issued"
+  : >"$dir/index.txt"
+  echo 1000 >"$dir/serial"
+  cat >"$dir/ca.cnf" <<EOF
+[ ca ]
+default_ca = test_ca
+[ test_ca ]
+database = $dir/index.txt
+new_certs_dir = $dir/issued
+serial = $dir/serial
+default_md = sha256
+policy = policy_any
+# Keep the subjectAltName of the request.
+copy_extensions = copy
+unique_subject = no
+[ policy_any ]
+commonName = supplied
+[ server_ext ]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = serverAuth
+[ client_ext ]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = clientAuth
+EOF
+  openssl_or_die "$log" req -x509 -newkey rsa:2048 -nodes -days 3650 -sha256 \
+    -keyout "$dir/ca.key" -out "$dir/ca.pem" -subj "/CN=$cn" \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign"
+}
+
+issue() { # CA_DIR OUT_PREFIX CN SAN server_ext|client_ext STARTDATE ENDDATE
+  local ca=$1 out=$2 cn=$3 san=$4 ext=$5 start=$6 end=$7 log=$1/openssl.log
+  local san_args=()
+  [[ -z "$san" ]] || san_args=(-addext "subjectAltName=$san")
+  openssl_or_die "$log" req -new -newkey rsa:2048 -nodes -keyout "$out.key" -out "$out.csr" \
+    -subj "/CN=$cn" "${san_args[@]}"
+  openssl_or_die "$log" ca -batch -notext -config "$ca/ca.cnf" -cert "$ca/ca.pem" \
+    -keyfile "$ca/ca.key" -extensions "$ext" -startdate "$start" -enddate "$end" \
+    -in "$out.csr" -out "$out.pem"
+  chmod 600 "$out.key"
+  chmod 644 "$out.pem"
+}
+
+self_signed() { # OUT_PREFIX CN SAN
+  openssl_or_die "$SPECIAL_DIR/openssl.log" req -x509 -newkey rsa:2048 -nodes -days 3650 -sha256 \
+    -keyout "$1.key" -out "$1.pem" -subj "/CN=$2" -addext "subjectAltName=$3"
+  chmod 600 "$1.key"
+  chmod 644 "$1.pem"
+}
+
+# DIR/special/: server-ca (signs the expired and the mutual-TLS server certificates), client-ca
+# (signs client.pem; the mutual-TLS instance trusts only it), self-signed.pem (CN=localhost,
+# SAN localhost + 127.0.0.1), wrong-host.pem (self-signed, CN and SAN other.example only).
+make_special_certificates() {
+  local now_plus_10y
+  now_plus_10y=$(date -u -d '+10 years' +%Y%m%d%H%M%SZ)
+  make_ca "$SPECIAL_DIR/server-ca" "FTP interop test server CA"
+  make_ca "$SPECIAL_DIR/client-ca" "FTP interop test client CA"
+  issue "$SPECIAL_DIR/server-ca" "$SPECIAL_DIR/expired" localhost "DNS:localhost,IP:127.0.0.1" \
+    server_ext 20200101000000Z 20210101000000Z
+  issue "$SPECIAL_DIR/server-ca" "$SPECIAL_DIR/mutual-tls-server" localhost \
+    "DNS:localhost,IP:127.0.0.1" server_ext "$(date -u -d '-1 day' +%Y%m%d%H%M%SZ)" "$now_plus_10y"
+  issue "$SPECIAL_DIR/client-ca" "$SPECIAL_DIR/client" "$TEST_USER" "" client_ext \
+    "$(date -u -d '-1 day' +%Y%m%d%H%M%SZ)" "$now_plus_10y"
+  self_signed "$SPECIAL_DIR/self-signed" localhost "DNS:localhost,IP:127.0.0.1"
+  self_signed "$SPECIAL_DIR/wrong-host" other.example "DNS:other.example"
+  # An OpenSSL configuration that caps the protocol at TLS 1.2 for the process that loads it:
+  # vsftpd 3.0.3 has only ssl_tlsv1 (= every TLS 1.x) and ssl_ciphers (which does not touch the
+  # TLS 1.3 cipher suites), so it cannot be limited to TLS 1.2 from its own config.
+  cat >"$SPECIAL_DIR/openssl-tls12.cnf" <<'EOF'
+openssl_conf = openssl_init
+[ openssl_init ]
+ssl_conf = ssl_module
+[ ssl_module ]
+system_default = tls12_only
+[ tls12_only ]
+MinProtocol = TLSv1.2
+MaxProtocol = TLSv1.2
+EOF
+  chmod 644 "$SPECIAL_DIR/openssl-tls12.cnf"
+}
+
+# Per instance: security (explicit|none), the certificate the test should trust as CA Certificate
+# (empty: none), and the overriding config lines.
+special_security() {
+  case $1 in
+    vsftpd-plain-only | vsftpd-nat | vsftpd-latin1) echo none ;;
+    *) echo explicit ;;
+  esac
+}
+special_trust() {
+  case $1 in
+    vsftpd-expired | vsftpd-mutual-tls) echo "$SPECIAL_DIR/server-ca/ca.pem" ;;
+    vsftpd-wrong-host) echo "$SPECIAL_DIR/wrong-host.pem" ;;
+    vsftpd-plain-only) echo "" ;;
+    *) echo "$SPECIAL_DIR/self-signed.pem" ;;
+  esac
+}
+special_certificate() {
+  case $1 in
+    vsftpd-expired) echo "$SPECIAL_DIR/expired" ;;
+    vsftpd-mutual-tls) echo "$SPECIAL_DIR/mutual-tls-server" ;;
+    vsftpd-wrong-host) echo "$SPECIAL_DIR/wrong-host" ;;
+    *) echo "$SPECIAL_DIR/self-signed" ;;
+  esac
+}
+special_config() { # NAME
+  local cert
+  cert=$(special_certificate "$1")
+  echo "rsa_cert_file=$cert.pem"
+  echo "rsa_private_key_file=$cert.key"
+  case $1 in
+    vsftpd-mutual-tls)
+      # Ask for a client certificate, refuse the handshake without one, and verify it against
+      # the client CA only.
+      echo "ssl_request_cert=YES"
+      echo "require_cert=YES"
+      echo "validate_cert=YES"
+      echo "ca_certs_file=$SPECIAL_DIR/client-ca/ca.pem"
+      ;;
+    vsftpd-plain-only) echo "ssl_enable=NO" ;;
+    vsftpd-tls-required)
+      echo "force_local_logins_ssl=YES"
+      echo "force_local_data_ssl=YES"
+      ;;
+    vsftpd-nat) echo "pasv_address=$NAT_PASV_ADDRESS" ;;
+  esac
+}
+
+# Fails unless the control port listens on 127.0.0.1 only (not 0.0.0.0, which would also accept
+# connections to NAT_PASV_ADDRESS). The passive sockets are checked by the test itself.
+assert_bound_to_loopback_only() { # NAME PORT
+  local bad
+  bad=$(ss -Hltn "sport = :$2" | awk '{ print $4 }' | grep -v '^127\.0\.0\.1:' || true)
+  [[ -z "$bad" ]] || die "$1 listens on $bad, not only on 127.0.0.1"
+}
+
+cmd_start_special() {
+  require_root
+  [[ -n "${1:-}" ]] || die "usage: $0 start-special DIR NAME... (names: ${SPECIAL_NAMES[*]})"
+  RUN_DIR=$(realpath -m "$1")
+  shift
+  (($# > 0)) || die "usage: $0 start-special DIR NAME... (names: ${SPECIAL_NAMES[*]})"
+  local name known known_name
+  for name in "$@"; do
+    known=false
+    for known_name in "${SPECIAL_NAMES[@]}"; do [[ $name == "$known_name" ]] && known=true; done
+    $known || die "unknown special instance '$name' (names: ${SPECIAL_NAMES[*]})"
+  done
+  mkdir -p "$RUN_DIR"
+  # May share DIR with a `start` run (its pids file is appended to), but only once.
+  [[ ! -e "$RUN_DIR/special.json" && ! -e "$RUN_DIR/special" ]] \
+    || die "$RUN_DIR already holds special instances; stop them and use a fresh folder"
+  [[ -x /usr/sbin/vsftpd ]] || die "vsftpd not installed: run '$0 install' first"
+  ensure_pam_service
+  ensure_test_user
+  chmod 755 "$RUN_DIR"
+  [[ -f "$RUN_DIR/pids" ]] || : >"$RUN_DIR/pids"
+  SPECIAL_DIR="$RUN_DIR/special"
+  mkdir -p "$SPECIAL_DIR"
+  chmod 755 "$SPECIAL_DIR"
+  SERVERS_TSV="$SPECIAL_DIR/servers.tsv"
+  : >"$SERVERS_TSV"
+  : >"$SPECIAL_DIR/extra.tsv"
+  make_special_certificates
+
+  local base port low i=0 security
+  base=$(find_free_block $(($# * (1 + PASV_COUNT))))
+  trap 'echo "ftp-servers.sh: start-special failed; stopping what was started" >&2; stop_pids' EXIT
+  for name in "$@"; do
+    port=$((base + i))
+    low=$((base + $# + i * PASV_COUNT))
+    security=$(special_security "$name")
+    VSFTPD_ENV=()
+    [[ $name != vsftpd-tls12-only ]] || VSFTPD_ENV=("OPENSSL_CONF=$SPECIAL_DIR/openssl-tls12.cnf")
+    start_vsftpd "$name" "$port" "$low" "$security" "$(special_config "$name")"
+    [[ $name != vsftpd-nat ]] || assert_bound_to_loopback_only "$name" "$port"
+    printf '%s\t%s\t%s\t%s\n' "$name" "$(special_trust "$name")" \
+      "$(special_certificate "$name")" "$low" >>"$SPECIAL_DIR/extra.tsv"
+    i=$((i + 1))
+  done
+  VSFTPD_ENV=()
+  trap - EXIT
+  write_special_json
+  echo "special servers: $RUN_DIR/special.json"
+}
+
+# Like servers.json (same fields; security may also be "none", caCertificate may be ""), plus:
+# certificate / privateKey (the server's), pasvPorts [low, high], pasvAddress (what PASV reports),
+# and at the top level the client certificate for the mutual-TLS instance.
+write_special_json() {
+  TEST_USER="$TEST_USER" TEST_PASSWORD="$TEST_PASSWORD" PASV_COUNT="$PASV_COUNT" \
+    NAT_PASV_ADDRESS="$NAT_PASV_ADDRESS" \
+    python - "$SPECIAL_DIR" >"$RUN_DIR/special.json" <<'EOF'
+import json, os, sys
+special = sys.argv[1]
+extra = {}
+for line in open(os.path.join(special, "extra.tsv")):
+    name, trust, cert, low = line.rstrip("\n").split("\t")
+    extra[name] = (trust, cert, int(low))
+rows = []
+for line in open(os.path.join(special, "servers.tsv")):
+    name, server, port, security, plain, root, anon, pid = line.rstrip("\n").split("\t")
+    trust, cert, low = extra[name]
+    rows.append({"name": name, "server": server, "host": "127.0.0.1", "port": int(port),
+                 "security": security, "tlsAllowsPlain": plain == "true",
+                 "username": os.environ["TEST_USER"], "password": os.environ["TEST_PASSWORD"],
+                 "root": root, "anonymousRoot": anon, "pid": int(pid),
+                 "caCertificate": trust, "certificate": cert + ".pem", "privateKey": cert + ".key",
+                 "pasvPorts": [low, low + int(os.environ["PASV_COUNT"]) - 1],
+                 "pasvAddress": os.environ["NAT_PASV_ADDRESS"] if name == "vsftpd-nat" else "127.0.0.1"})
+json.dump({"servers": rows,
+           "serverCa": os.path.join(special, "server-ca", "ca.pem"),
+           "clientCa": os.path.join(special, "client-ca", "ca.pem"),
+           "clientCertificate": os.path.join(special, "client.pem"),
+           "clientPrivateKey": os.path.join(special, "client.key")}, sys.stdout, indent=2)
+print()
+EOF
+}
+
+# ---------------------------------------------------------------------------------------------
 # commands
 # ---------------------------------------------------------------------------------------------
 
@@ -739,5 +990,6 @@ case "${1:-}" in
   start) shift; cmd_start "$@" ;;
   stop) shift; cmd_stop "$@" ;;
   check) shift; cmd_check "$@" ;;
+  start-special) shift; cmd_start_special "$@" ;;
   *) usage ;;
 esac

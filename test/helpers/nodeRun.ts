@@ -4,6 +4,7 @@ import * as path from 'path';
 import type { ICredentialDataDecryptedObject, IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workflow';
 
 import { FtpAutomation } from '../../nodes/FtpAutomation/FtpAutomation.node';
+import { FtpSession } from '../../nodes/FtpAutomation/transport';
 import type { TestFtpServer } from './ftpServer';
 import { runNode } from './n8nHarness';
 
@@ -37,6 +38,23 @@ export async function runFtpNode(
 	options: { items?: INodeExecutionData[]; continueOnFail?: boolean } = {},
 ): Promise<INodeExecutionData[]> {
 	return await runNode({ nodeType: new FtpAutomation(), parameters, credentials: { ftpAutomationApi: credentials }, ...options });
+}
+
+/** Runs the node and returns its output with the connection log of the one session (one login) it opened. */
+export async function runWithLog(
+	credentials: ICredentialDataDecryptedObject,
+	parameters: INodeParameters,
+	items?: INodeExecutionData[],
+): Promise<{ output: INodeExecutionData[]; log: string }> {
+	const open = jest.spyOn(FtpSession, 'open');
+	try {
+		const output = await runFtpNode(credentials, parameters, items ? { items } : {});
+		expect(open).toHaveBeenCalledTimes(1);
+		const session = await (open.mock.results[0].value as Promise<FtpSession>);
+		return { output, log: session.log.tail(400).join('\n') };
+	} finally {
+		open.mockRestore();
+	}
 }
 
 /** Runs the node expecting it to fail; returns the error. */

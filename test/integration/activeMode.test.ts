@@ -8,12 +8,10 @@ import { once } from 'events';
 import { promises as fsp } from 'fs';
 import * as net from 'net';
 import * as path from 'path';
-import type { ICredentialDataDecryptedObject, INodeExecutionData, INodeParameters } from 'n8n-workflow';
 
-import { FtpSession } from '../../nodes/FtpAutomation/transport';
 import { startFtpServer, type TestFtpServer } from '../helpers/ftpServer';
 import { binaryItem, cleanupBinaryData, initBinaryData, readBinary } from '../helpers/n8nHarness';
-import { credentialsFor, failingRun, runFtpNode, sha256 } from '../helpers/nodeRun';
+import { credentialsFor, failingRun, runWithLog, sha256 } from '../helpers/nodeRun';
 
 const MODES = ['none', 'explicit', 'implicit'] as const;
 const servers = new Map<(typeof MODES)[number], TestFtpServer>();
@@ -38,39 +36,28 @@ afterEach(() => {
 	jest.restoreAllMocks();
 });
 
-async function runAndLog(
-	credentials: ICredentialDataDecryptedObject,
-	parameters: INodeParameters,
-	items?: INodeExecutionData[],
-) {
-	const open = jest.spyOn(FtpSession, 'open');
-	const output = await runFtpNode(credentials, parameters, { items });
-	const session = await (open.mock.results[0].value as Promise<FtpSession>);
-	return { output, log: session.log.tail(400).join('\n') };
-}
-
 describe.each(MODES)('active mode against ftp-srv, security %s', (security) => {
 	const active = () => credentialsFor(servers.get(security)!, security, { dataConnection: 'active' });
 
 	it('lists, downloads and uploads through connections the server opens to us', async () => {
 		const server = servers.get(security)!;
-		const listed = await runAndLog(active(), { operation: 'list', path: '/inbound' });
+		const listed = await runWithLog(active(), { operation: 'list', path: '/inbound' });
 		expect(listed.output.map((item) => item.json.name)).toEqual(['data.bin']);
 		expect(listed.log).toMatch(/> PORT 127,0,0,1,\d+,\d+/);
 		expect(listed.log).not.toMatch(/> E?PASV|> EPSV/);
 		expect(listed.log).toMatch(/Active mode: the server connected from 127\.0\.0\.1:\d+/);
 
-		const downloaded = await runAndLog(active(), { operation: 'download', path: '/inbound/data.bin' });
+		const downloaded = await runWithLog(active(), { operation: 'download', path: '/inbound/data.bin' });
 		expect(sha256(await readBinary(downloaded.output[0].binary!.data))).toBe(sha256(CONTENT));
 
 		const item = await binaryItem(CONTENT, 'up.bin');
-		await runAndLog(active(), { operation: 'upload', path: '/outbound/up.bin' }, [item]);
+		await runWithLog(active(), { operation: 'upload', path: '/outbound/up.bin' }, [item]);
 		expect(sha256(await fsp.readFile(path.join(server.root, 'outbound', 'up.bin')))).toBe(sha256(CONTENT));
 	});
 
 	if (security !== 'none') {
 		it('speaks TLS on the data connection as the TLS client', async () => {
-			const { log } = await runAndLog(active(), { operation: 'download', path: '/inbound/data.bin' });
+			const { log } = await runWithLog(active(), { operation: 'download', path: '/inbound/data.bin' });
 			expect(log).toMatch(/Downloading from 127\.0\.0\.1:\d+ \(TLSv1\.[23]/);
 		});
 	}
@@ -82,7 +69,7 @@ describe('active mode settings', () => {
 		await once(probe, 'listening');
 		const port = (probe.address() as net.AddressInfo).port;
 		probe.close();
-		const { output, log } = await runAndLog(
+		const { output, log } = await runWithLog(
 			credentialsFor(servers.get('none')!, 'none', { dataConnection: 'active', activePortRange: `${port}-${port}` }),
 			{ operation: 'download', path: '/inbound/data.bin' },
 		);
@@ -202,7 +189,7 @@ describe('active mode against a scripted server', () => {
 			},
 		});
 		try {
-			const { output, log } = await runAndLog(server.credentials(), { operation: 'list', path: '/' });
+			const { output, log } = await runWithLog(server.credentials(), { operation: 'list', path: '/' });
 			expect(output.map((item) => item.json.name)).toEqual(['hello.txt']);
 			expect(stranger.closedBeforeData).toBe(true);
 			expect(log).toMatch(/Active mode: refused a data connection from 127\.0\.0\.2:\d+ \(expected the server, 127\.0\.0\.1\)/);
@@ -221,7 +208,7 @@ describe('active mode against a scripted server', () => {
 			},
 		});
 		try {
-			const { output } = await runAndLog(server.credentials(), { operation: 'list', path: '/' });
+			const { output } = await runWithLog(server.credentials(), { operation: 'list', path: '/' });
 			expect(output.map((item) => item.json.name)).toEqual(['hello.txt']);
 			expect(server.commands.filter((command) => /^(PORT|EPRT)/.test(command))).toEqual([
 				expect.stringMatching(/^PORT 127,0,0,1,\d+,\d+$/),

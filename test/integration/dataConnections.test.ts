@@ -4,12 +4,10 @@
  */
 import { promises as fsp } from 'fs';
 import * as path from 'path';
-import type { ICredentialDataDecryptedObject, INodeParameters } from 'n8n-workflow';
 
-import { FtpSession } from '../../nodes/FtpAutomation/transport';
 import { startFtpServer, type TestFtpServer } from '../helpers/ftpServer';
 import { cleanupBinaryData, initBinaryData, readBinary } from '../helpers/n8nHarness';
-import { credentialsFor, failingRun, runFtpNode } from '../helpers/nodeRun';
+import { credentialsFor, failingRun, runWithLog } from '../helpers/nodeRun';
 
 let natServer: TestFtpServer;
 
@@ -28,24 +26,16 @@ afterEach(() => {
 	jest.restoreAllMocks();
 });
 
-/** Runs the node and returns its output with the connection log of the session it used. */
-async function runAndLog(credentials: ICredentialDataDecryptedObject, parameters: INodeParameters) {
-	const open = jest.spyOn(FtpSession, 'open');
-	const output = await runFtpNode(credentials, parameters);
-	const session = await (open.mock.results[0].value as Promise<FtpSession>);
-	return { output, log: session.log.tail(200).join('\n') };
-}
-
 describe('passive data connections', () => {
 	it('tries EPSV first, which carries no address', async () => {
-		const { output, log } = await runAndLog(credentialsFor(natServer, 'none'), { operation: 'download', path: '/report.csv' });
+		const { output, log } = await runWithLog(credentialsFor(natServer, 'none'), { operation: 'download', path: '/report.csv' });
 		expect((await readBinary(output[0].binary!.data)).toString()).toBe('a,b\n1,2\n');
 		expect(log).toContain('> EPSV');
 		expect(log).not.toContain('> PASV');
 	});
 
 	it('with Disable EPSV uses PASV, and by default connects to the control host instead of the reported address', async () => {
-		const { output, log } = await runAndLog(credentialsFor(natServer, 'none', { disableEpsv: true }), { operation: 'download', path: '/report.csv' });
+		const { output, log } = await runWithLog(credentialsFor(natServer, 'none', { disableEpsv: true }), { operation: 'download', path: '/report.csv' });
 		expect((await readBinary(output[0].binary!.data)).toString()).toBe('a,b\n1,2\n');
 		expect(log).toContain('> PASV');
 		expect(log).not.toContain('> EPSV');

@@ -12,6 +12,7 @@
  * download below that passes on those servers therefore proves that the node's data connections reuse the session,
  * under TLS 1.3 (the default) and TLS 1.2 (see the TLS 1.2 test). pure-ftpd does not require it.
  */
+import { X509Certificate } from 'crypto';
 import { createReadStream, promises as fsp } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -31,7 +32,7 @@ import {
 } from '../helpers/interopServers';
 import { FtpAutomation } from '../../nodes/FtpAutomation/FtpAutomation.node';
 import { binaryFilePath, binaryItem, cleanupBinaryData, initBinaryData, readBinary, runNode } from '../helpers/n8nHarness';
-import { credentialsFor, runFtpNode, sha256, sha256OfFile, writeRandomFile } from '../helpers/nodeRun';
+import { credentialsFor, runFtpNode, runWithLog, sha256, sha256OfFile, writeRandomFile } from '../helpers/nodeRun';
 
 type Security = 'none' | 'explicit' | 'implicit';
 
@@ -78,23 +79,6 @@ function serverNamed(name: InteropServerName): InteropServer {
 	const server = run.servers.find((candidate) => candidate.name === name);
 	if (!server) throw new Error(`${name} is not in servers.json (${run.servers.map((s) => s.name).join(', ')})`);
 	return server;
-}
-
-/** Runs the node and returns its output with the connection log of the session it opened (one login). */
-async function runWithLog(
-	credentials: ICredentialDataDecryptedObject,
-	parameters: INodeParameters,
-	items?: INodeExecutionData[],
-): Promise<{ output: INodeExecutionData[]; log: string }> {
-	const open = jest.spyOn(FtpSession, 'open');
-	try {
-		const output = await runFtpNode(credentials, parameters, items ? { items } : {});
-		expect(open).toHaveBeenCalledTimes(1);
-		const session = await (open.mock.results[0].value as Promise<FtpSession>);
-		return { output, log: session.log.tail(200).join('\n') };
-	} finally {
-		open.mockRestore();
-	}
 }
 
 /**
@@ -225,9 +209,8 @@ describe.each(INSTANCES)('$name', ({ name, tls: tlsMode, plain, mlsd }) => {
 		/*
 		 * On its own, with a deadline: a run that hangs is cancelled (as a user would stop the execution in n8n) and
 		 * the test fails with a message that says so, instead of blocking the suite until jest's timeout.
-		 * Observed when written: over TLS on vsftpd and ProFTPD (explicit and implicit) the node hangs after
-		 * "150 ... / Uploading to ... (TLSv1.3) / > QUIT" and never settles; plain FTP and pure-ftpd pass, and
-		 * Python's ftplib stores the same 0-byte file on those servers with "226".
+		 * Over TLS this is the case that needs the upload to end only after the data connection's handshake
+		 * (dataConnection.ts, endingAfterHandshake): without it vsftpd and ProFTPD answer with a decode_error alert.
 		 */
 		it('uploads a 0-byte binary file', async () => {
 			const item = await binaryItem(Buffer.alloc(0), 'empty.bin');
@@ -356,7 +339,7 @@ describe.each(INSTANCES)('$name', ({ name, tls: tlsMode, plain, mlsd }) => {
 	describe.each(modes)('active mode, $label', ({ security }) => {
 		const base = `/active-${security}`;
 
-		it('lists, downloads and uploads (5 MiB) with identical bytes', async () => {
+		it('lists, downloads and uploads (5 MiB and 0 bytes) with identical bytes', async () => {
 			const credentials = credentialsFor(server, security, { dataConnection: 'active' });
 			await writeAsUser(server, `${base}/in/data.csv`, 'a;b\n1;2\n');
 			await fsp.copyFile(largeFile, await writeAsUser(server, `${base}/in/large.bin`, Buffer.alloc(0)));
@@ -375,6 +358,11 @@ describe.each(INSTANCES)('$name', ({ name, tls: tlsMode, plain, mlsd }) => {
 			const uploaded = await runFtpNode(credentials, { operation: 'upload', path: `${base}/out/large.bin` }, { items: [item] });
 			expect(jsonOf(uploaded)).toEqual([{ path: `${base}/out/large.bin`, size: FIVE_MIB }]);
 			expect(await sha256OfFile(onDisk(server, `${base}/out/large.bin`))).toBe(largeFileHash);
+
+			const empty = await binaryItem(Buffer.alloc(0), 'empty.bin');
+			const uploadedEmpty = await runFtpNode(credentials, { operation: 'upload', path: `${base}/out/empty.bin` }, { items: [empty] });
+			expect(jsonOf(uploadedEmpty)).toEqual([{ path: `${base}/out/empty.bin`, size: 0 }]);
+			expect((await fsp.stat(onDisk(server, `${base}/out/empty.bin`))).size).toBe(0);
 		});
 	});
 
@@ -392,6 +380,16 @@ describe.each(INSTANCES)('$name', ({ name, tls: tlsMode, plain, mlsd }) => {
 			expect(sha256(await readBinary(output[0].binary!.data))).toBe(sha256(await fsp.readFile(path.join(server.anonymousRoot, 'readme.txt'))));
 			expect(log).toMatch(/USER anonymous/);
 			expect(negotiatedTls(log)).toBe('TLSv1.3');
+		});
+
+		it('certificate pinning instead of a CA: list and download over data connections that resume the session', async () => {
+			const fingerprint = new X509Certificate(server.caCertificate).fingerprint256;
+			const pinned = credentialsFor(server, tlsMode, { caCertificate: '', certificateFingerprint: fingerprint });
+			await writeAsUser(server, '/pinned/probe.txt', 'pinned');
+			const listed = await runFtpNode(pinned, { operation: 'list', path: '/pinned' });
+			expect(jsonOf(listed)).toEqual([expect.objectContaining({ name: 'probe.txt', size: 6 })]);
+			const [downloaded] = await runFtpNode(pinned, { operation: 'download', path: '/pinned/probe.txt' });
+			expect((await readBinary(downloaded.binary!.data)).toString()).toBe('pinned');
 		});
 
 		it('minimum TLS version 1.3: lists over TLS 1.3', async () => {

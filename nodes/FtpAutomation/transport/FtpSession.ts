@@ -1,11 +1,17 @@
 import type { Client } from 'basic-ftp';
+import type { Socket } from 'node:net';
 import { pipeline, Transform, type Readable, type TransformCallback } from 'node:stream';
 
 import { TLSSocket } from 'node:tls';
 
 import { enforcePin, pinMismatch } from './certificatePin';
 import { ConnectionLog } from './connectionLog';
-import { createClient, watchDataConnections } from './dataConnection';
+import {
+	createClient,
+	endingAfterHandshake,
+	handshakeOf,
+	watchDataConnections,
+} from './dataConnection';
 import {
 	explainFailure,
 	FtpFailure,
@@ -68,6 +74,8 @@ export class FtpSession {
 	private serverListsWithMlsd = false;
 	/** Folders known to exist, so that uploads into one folder do not repeat MKD for every item. */
 	private readonly knownDirectories = new Set<string>(['/']);
+	/** The TLS handshake of each data connection; uploads end only after it (see endingAfterHandshake). */
+	private readonly dataHandshakes = new WeakMap<Socket, Promise<void>>();
 
 	private constructor(
 		private readonly settings: ConnectionSettings,
@@ -77,7 +85,10 @@ export class FtpSession {
 		this.client = createClient(settings);
 		this.client.ftp.verbose = true;
 		const pin = settings.pinnedFingerprint;
-		if (pin !== undefined) watchDataConnections(this.client, (socket) => enforcePin(socket, pin));
+		watchDataConnections(this.client, (socket) => {
+			this.dataHandshakes.set(socket, handshakeOf(socket));
+			if (pin !== undefined) enforcePin(socket, pin);
+		});
 		this.client.ftp.log = (message: string) => {
 			for (const line of this.log.add(message)) options.onLogLine?.(line);
 		};
@@ -375,13 +386,22 @@ export class FtpSession {
 		try {
 			await this.command(
 				this.context('transfer', { action: 'upload', path: remotePath }),
-				async () => await this.client.uploadFrom(counter, remotePath),
+				async () =>
+					await this.client.uploadFrom(
+						endingAfterHandshake(counter, async () => await this.currentDataHandshake()),
+						remotePath,
+					),
 			);
 		} finally {
 			// If the server refused before reading, this releases the source (e.g. an open file in n8n's store).
 			counter.destroy();
 		}
 		return { path: remotePath, size: counter.bytes };
+	}
+
+	private async currentDataHandshake(): Promise<void> {
+		const socket = this.client.ftp.dataSocket;
+		await (socket ? this.dataHandshakes.get(socket) : undefined);
 	}
 
 	/** Creates `path` and any missing parents; succeeds if it already exists. Returns whether it was created. */

@@ -15,10 +15,15 @@ export function pinMismatch(socket: TLSSocket, expected: string): Error | undefi
 	);
 }
 
-/** Fails a data connection at the end of its TLS handshake, before any byte moves, unless it is pinned. */
+/**
+ * Fails a data connection at the end of its TLS handshake, before any byte moves, unless it is pinned.
+ * A resumed session passes: the server shows no certificate then (vsftpd and ProFTPD require resumption), and
+ * only the server of the pinned control connection holds that session's secret.
+ */
 export function enforcePin(socket: Socket, expected: string): void {
 	if (!(socket instanceof TLSSocket)) return;
 	socket.once('secureConnect', () => {
+		if (socket.isSessionReused()) return;
 		const mismatch = pinMismatch(socket, expected);
 		if (mismatch) socket.destroy(mismatch);
 	});

@@ -1,5 +1,7 @@
 import { Client, enterPassiveModeIPv4, FTPContext } from 'basic-ftp';
 import type { Socket } from 'node:net';
+import { Readable } from 'node:stream';
+import { TLSSocket } from 'node:tls';
 // Not re-exported by basic-ftp's index, but public in its type declarations; the safe PASV variant.
 import { enterPassiveModeIPv4_forceControlHostIP } from 'basic-ftp/dist/transfer';
 
@@ -51,4 +53,36 @@ export function watchDataConnections(
 			if (socket) onDataConnection(socket);
 		},
 	});
+}
+
+/** Settles once the socket's TLS handshake has finished (at once for a plain socket), or the socket has failed. */
+export function handshakeOf(socket: Socket): Promise<void> {
+	if (!(socket instanceof TLSSocket)) return Promise.resolve();
+	return new Promise((resolve) => {
+		const settle = () => {
+			for (const event of ['secureConnect', 'close', 'error']) socket.off(event, settle);
+			resolve();
+		};
+		// Failures are reported by the transfer itself; this only stops waiting.
+		for (const event of ['secureConnect', 'close', 'error']) socket.once(event, settle);
+	});
+}
+
+/**
+ * The upload source, ending only after the data connection's TLS handshake has finished, plus one turn of the
+ * event loop. basic-ftp starts writing as soon as a data socket reports a cipher, which a resumed TLS session
+ * does before its handshake has finished; an empty file then ended the connection before our Finished message
+ * (vsftpd and ProFTPD answer with a decode_error alert and fail the upload). Right after the handshake, Node
+ * still sends the FIN without close_notify until its Finished write has completed, hence the extra turn.
+ * Read lazily: it runs only once basic-ftp pipes it into the data connection.
+ */
+export function endingAfterHandshake(source: Readable, handshake: () => Promise<void>): Readable {
+	return Readable.from(
+		(async function* () {
+			yield* source;
+			await handshake();
+			await new Promise<void>((resolve) => setImmediate(resolve));
+		})(),
+		{ objectMode: false },
+	);
 }
