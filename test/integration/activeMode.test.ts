@@ -88,9 +88,20 @@ describe('active mode settings', () => {
 				{ operation: 'list', path: '/inbound' },
 			);
 			expect(error.message).toContain(`Active mode found no free port in ${port}-${port} on 127.0.0.1`);
+			expect(error.description).toContain('widen the range, or leave it empty');
 		} finally {
 			busy.close();
 		}
+	});
+
+	it('explains an Active Mode Address that is not one of this machine', async () => {
+		// 192.0.2.0/24 is reserved for documentation: no interface here has it, so listening fails at once.
+		const error = await failingRun(
+			credentialsFor(servers.get('none')!, 'none', { dataConnection: 'active', activeAddress: '192.0.2.10' }),
+			{ operation: 'list', path: '/inbound' },
+		);
+		expect(error.message).toMatch(/^Active mode cannot listen on 192\.0\.2\.10: .*EADDRNOTAVAIL/);
+		expect(error.description).toContain('Active Mode Address must be an IP address of this n8n machine');
 	});
 
 	it.each([
@@ -198,6 +209,21 @@ describe('active mode against a scripted server', () => {
 		}
 	});
 
+	it('explains a server that cannot connect back (425) with the active-mode fix', async () => {
+		const server = await scriptedServer({
+			onTransfer: async (_target, reply) => {
+				reply("425 Can't open data connection.");
+			},
+		});
+		try {
+			const error = await failingRun(server.credentials(), { operation: 'list', path: '/' });
+			expect(error.message).toContain("The data connection could not be opened or was closed (server replied: 425 Can't open data connection.)");
+			expect(error.description).toContain('Set Data Connection to Passive');
+		} finally {
+			await server.close();
+		}
+	});
+
 	it('falls back to EPRT when the server refuses PORT', async () => {
 		const server = await scriptedServer({
 			refusePort: true,
@@ -228,6 +254,8 @@ describe('active mode against a scripted server', () => {
 		try {
 			const error = await failingRun(server.credentials(), { operation: 'list', path: '/' });
 			expect(error.message).toMatch(/the server did not open the active-mode data connection to 127\.0\.0\.1:\d+ within 2 s/);
+			expect(error.description).toContain('In active mode the server connects back to n8n');
+			expect(error.description).toContain('Set Data Connection to Passive');
 		} finally {
 			await server.close();
 		}

@@ -118,8 +118,8 @@ export class FtpSession {
 	}
 
 	private context(step: FtpStep, extra: Partial<FailureContext> = {}): FailureContext {
-		const { host, port, security, timeoutMs } = this.settings;
-		return { step, host, port, security, timeoutMs, ...extra };
+		const { host, port, security, timeoutMs, dataConnection } = this.settings;
+		return { step, host, port, security, timeoutMs, dataConnection, ...extra };
 	}
 
 	/** Runs one piece of protocol work and turns any failure into a redacted FtpFailure. */

@@ -49,6 +49,8 @@ export interface FailureContext {
 	path?: string;
 	/** What the command was meant to do, e.g. "download". */
 	action?: string;
+	/** Who opens data connections: we (passive, the default) or the server (active). */
+	dataConnection?: 'passive' | 'active';
 }
 
 const UNTRUSTED_CERTIFICATE_CODES = new Set([
@@ -79,6 +81,16 @@ function endpoint(context: FailureContext): string {
 
 function about(context: FailureContext): string {
 	return context.path ? ` "${context.path}"` : '';
+}
+
+const PASSIVE_DATA_HINT =
+	'FTP moves files over a second connection. If the server reports an address that cannot be reached (typical behind NAT), keep Passive Address on Control Connection Host; if a firewall blocks the passive ports, ask the administrator to open them, or try Disable EPSV.';
+
+const ACTIVE_DATA_HINT =
+	'In active mode the server connects back to n8n for every transfer, and a firewall or NAT in front of n8n usually blocks that. Set Data Connection to Passive (works with most servers), or open the Active Mode Port Range towards n8n and set Active Mode Address to an address of n8n that the server can reach.';
+
+function dataConnectionHint(context: FailureContext): string {
+	return context.dataConnection === 'active' ? ACTIVE_DATA_HINT : PASSIVE_DATA_HINT;
 }
 
 const TLS_MODE_HINT =
@@ -124,7 +136,9 @@ function explainReply(code: number, reply: string, context: FailureContext): Ftp
 		return new FtpFailure(
 			step,
 			`The data connection could not be opened or was closed ${said}`,
-			'A firewall or NAT between n8n and the server may block the passive data ports; ask the server administrator which passive port range to open.',
+			context.dataConnection === 'active'
+				? ACTIVE_DATA_HINT
+				: 'A firewall or NAT between n8n and the server may block the passive data ports; ask the server administrator which passive port range to open.',
 			code,
 		);
 	}
@@ -186,7 +200,21 @@ export function explainFailure(error: unknown, context: FailureContext): FtpFail
 		return new FtpFailure(
 			context.step,
 			`The data connection${target ? ` to ${target}` : ''} could not be opened or was interrupted while trying to ${context.action ?? 'run the command'}${about(context)} (${text})`,
-			'FTP moves files over a second connection. If the server reports an address that cannot be reached (typical behind NAT), keep Passive Address on Control Connection Host; if a firewall blocks the passive ports, ask the administrator to open them, or try Disable EPSV.',
+			dataConnectionHint(context),
+		);
+	}
+	if (code === 'ERR_FTP_ACTIVE_NO_PORT') {
+		return new FtpFailure(
+			context.step,
+			text,
+			'Other transfers (or other programs) use every port of the Active Mode Port Range: widen the range, or leave it empty to use any free port.',
+		);
+	}
+	if (typeof (error as { activeAddress?: unknown }).activeAddress === 'string') {
+		return new FtpFailure(
+			context.step,
+			text,
+			'Active Mode Address must be an IP address of this n8n machine (or empty, to use the address of the control connection).',
 		);
 	}
 	if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME') {
