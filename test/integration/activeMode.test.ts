@@ -118,10 +118,11 @@ describe('active mode settings', () => {
 });
 
 /**
- * A scripted FTP server on 127.0.0.1 for the transfer commands: enough of the protocol for the node to log in and
+ * A scripted FTP server on 127.0.0.1 (or ::1) for the transfer commands: enough of the protocol for the node to log in and
  * list `/`. `onTransfer` decides what happens after LIST, given the address the client announced.
  */
 async function scriptedServer(script: {
+	host?: '127.0.0.1' | '::1';
 	refusePort?: boolean;
 	onTransfer: (target: { host: string; port: number }, reply: (line: string) => void) => Promise<void>;
 }) {
@@ -139,7 +140,7 @@ async function scriptedServer(script: {
 				commands.push(line);
 				const [verb] = line.split(' ');
 				const port = /^PORT (\d+),(\d+),(\d+),(\d+),(\d+),(\d+)$/.exec(line);
-				const eprt = /^EPRT \|1\|([\d.]+)\|(\d+)\|$/.exec(line);
+				const eprt = /^EPRT \|[12]\|([\d.:a-f]+)\|(\d+)\|$/.exec(line);
 				if (verb === 'USER') reply('331 password please');
 				else if (verb === 'PASS') reply('230 logged in');
 				else if (verb === 'PWD') reply('257 "/"');
@@ -160,14 +161,15 @@ async function scriptedServer(script: {
 		});
 		control.on('error', () => undefined);
 	});
-	server.listen(0, '127.0.0.1');
+	const host = script.host ?? '127.0.0.1';
+	server.listen(0, host);
 	await once(server, 'listening');
 	const address = server.address() as net.AddressInfo;
 	return {
 		commands,
 		credentials: (overrides = {}) =>
 			credentialsFor(
-				{ host: '127.0.0.1', port: address.port, username: 'scripted-user', password: 'scripted-Pass-9', caCertificate: '' },
+				{ host, port: address.port, username: 'scripted-user', password: 'scripted-Pass-9', caCertificate: '' },
 				'none',
 				{ dataConnection: 'active', connectionTimeout: 2, ...overrides },
 			),
@@ -176,7 +178,7 @@ async function scriptedServer(script: {
 }
 
 /** Connects to the client's listener and sends a one-line listing. */
-async function sendListing(target: { host: string; port: number }, from = '127.0.0.1'): Promise<void> {
+async function sendListing(target: { host: string; port: number }, from?: string): Promise<void> {
 	const data = net.connect({ host: target.host, port: target.port, localAddress: from });
 	await once(data, 'connect');
 	data.end('-rw-r--r-- 1 u g 4 Jan 01 2024 hello.txt\r\n');
@@ -219,6 +221,27 @@ describe('active mode against a scripted server', () => {
 			const error = await failingRun(server.credentials(), { operation: 'list', path: '/' });
 			expect(error.message).toContain("The data connection could not be opened or was closed (server replied: 425 Can't open data connection.)");
 			expect(error.description).toContain('Set Data Connection to Passive');
+		} finally {
+			await server.close();
+		}
+	});
+
+	it('announces an IPv6 address with EPRT |2| (no PORT), over IPv6 loopback', async () => {
+		const server = await scriptedServer({
+			host: '::1',
+			onTransfer: async (target, reply) => {
+				reply('150 here it comes');
+				await sendListing(target);
+				reply('226 done');
+			},
+		});
+		try {
+			const { output, log } = await runWithLog(server.credentials(), { operation: 'list', path: '/' });
+			expect(output.map((item) => item.json.name)).toEqual(['hello.txt']);
+			expect(server.commands.filter((command) => /^(PORT|EPRT)/.test(command))).toEqual([
+				expect.stringMatching(/^EPRT \|2\|::1\|\d+\|$/),
+			]);
+			expect(log).toMatch(/Active mode: the server connected from ::1:\d+/);
 		} finally {
 			await server.close();
 		}
