@@ -247,6 +247,28 @@ describe('active mode against a scripted server', () => {
 		}
 	});
 
+	it('closes the connection the server opened when the server then refuses the transfer', async () => {
+		let closedByClient: Promise<unknown> | undefined;
+		const server = await scriptedServer({
+			onTransfer: async (target, reply) => {
+				const data = net.connect({ host: target.host, port: target.port });
+				data.on('error', () => undefined);
+				await once(data, 'connect');
+				closedByClient = once(data, 'close');
+				reply('550 No such file or directory.');
+			},
+		});
+		try {
+			const error = await failingRun(server.credentials(), { operation: 'list', path: '/' });
+			expect(error.message).toContain('550 No such file or directory.');
+			expect(closedByClient).toBeDefined(); // the server did connect
+			const stillOpen = new Promise((resolve) => setTimeout(() => resolve('still open after 3 s'), 3000).unref());
+			expect(await Promise.race([closedByClient!.then(() => 'closed'), stillOpen])).toBe('closed');
+		} finally {
+			await server.close();
+		}
+	});
+
 	it('falls back to EPRT when the server refuses PORT', async () => {
 		const server = await scriptedServer({
 			refusePort: true,

@@ -80,9 +80,13 @@ async function listen(address: string, range: PortRange | undefined): Promise<Se
 	);
 }
 
+function ignoreError(): void {}
+
 /** The one connection the server makes to our listener; connections from any other address are refused. */
 class IncomingDataConnection {
-	readonly socket: Promise<Socket>;
+	private readonly arrival: Promise<Socket>;
+	private accepted: Socket | undefined;
+	private claimed = false;
 	private settle: { resolve: (socket: Socket) => void; reject: (error: Error) => void } | undefined;
 	private timer: NodeJS.Timeout | undefined;
 
@@ -91,11 +95,11 @@ class IncomingDataConnection {
 		private readonly serverAddress: string,
 		private readonly log: (message: string) => void,
 	) {
-		this.socket = new Promise<Socket>((resolve, reject) => {
+		this.arrival = new Promise<Socket>((resolve, reject) => {
 			this.settle = { resolve, reject };
 		});
 		// Nobody may await it (the transfer can fail before the server connects); the transfer reports failures.
-		this.socket.catch(() => undefined);
+		this.arrival.catch(() => undefined);
 		server.on('connection', (socket) => this.accept(socket));
 		server.on('error', (error) => this.fail(error));
 	}
@@ -120,8 +124,18 @@ class IncomingDataConnection {
 		}, timeoutMs);
 	}
 
+	/** The server's connection, once it has arrived; from then on the caller owns it. */
+	async claim(): Promise<Socket> {
+		this.claimed = true;
+		const socket = await this.arrival;
+		socket.removeListener('error', ignoreError);
+		return socket;
+	}
+
+	/** Stops listening, and closes the server's connection if it arrived but the transfer will not use it. */
 	cancel(): void {
 		this.fail(new Error('The transfer ended before the server opened the data connection'));
+		if (!this.claimed) this.accepted?.destroy();
 	}
 
 	private accept(socket: Socket): void {
@@ -134,6 +148,9 @@ class IncomingDataConnection {
 			return;
 		}
 		this.log(`Active mode: the server connected from ${from}:${socket.remotePort}`);
+		// Until the transfer claims it, a reset by the server must not crash the process as an unhandled error.
+		socket.on('error', ignoreError);
+		this.accepted = socket;
 		const { resolve } = this.settle;
 		this.finish();
 		resolve(socket);
@@ -200,7 +217,7 @@ function deliverRepliesAfterConnection(ftp: FTPContext, incoming: IncomingDataCo
 			replies = replies
 				.then(async () => {
 					if (!connected && (response.code === 150 || response.code === 125)) {
-						ftp.dataSocket = secured(ftp, await incoming.socket);
+						ftp.dataSocket = secured(ftp, await incoming.claim());
 						connected = true;
 					}
 					responseHandler(response, task);
