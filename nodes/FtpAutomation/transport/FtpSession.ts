@@ -71,6 +71,7 @@ export class FtpSession {
 	readonly log: ConnectionLog;
 	private readonly client: Client;
 	private loginDirectory = '/';
+	private banner = '';
 	private serverListsWithMlsd = false;
 	/** Folders known to exist, so that uploads into one folder do not repeat MKD for every item. */
 	private readonly knownDirectories = new Set<string>(['/']);
@@ -106,6 +107,22 @@ export class FtpSession {
 
 	get workingDirectory(): string {
 		return this.loginDirectory;
+	}
+
+	/** The server's greeting (the text of its 220 reply). */
+	get serverBanner(): string {
+		return this.banner;
+	}
+
+	/** The TLS version of the control connection, e.g. `TLSv1.3`; undefined for plain FTP. */
+	get tlsVersion(): string | undefined {
+		const socket = this.client.ftp.socket;
+		return socket instanceof TLSSocket ? (socket.getProtocol() ?? undefined) : undefined;
+	}
+
+	/** Whether the server lists folders with MLSD (exact types, sizes and times) rather than LIST. */
+	get supportsMlsd(): boolean {
+		return this.serverListsWithMlsd;
 	}
 
 	close(): void {
@@ -150,11 +167,12 @@ export class FtpSession {
 		this.log.add(
 			`Connecting to ${host}:${port} (${security === 'none' ? 'plain FTP' : security === 'explicit' ? 'explicit FTPS' : 'implicit FTPS'})`,
 		);
-		await this.attempt(this.context('connect'), async () =>
+		const welcome = await this.attempt(this.context('connect'), async () =>
 			security === 'implicit'
 				? await this.client.connectImplicitTLS(host, port, tls)
 				: await this.client.connect(host, port),
 		);
+		this.banner = welcome.message.replace(/^220[ -]?/, '').trim();
 		if (security === 'explicit')
 			await this.attempt(this.context('tls'), async () => await this.client.useTLS(tls));
 		const pin = this.settings.pinnedFingerprint;
