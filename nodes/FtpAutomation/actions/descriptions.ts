@@ -32,7 +32,17 @@ export function remotePathField(
 	};
 }
 
-/** The operation's `options` collection. */
+/** Offered by every operation: the connection log of each item's part of the work, in its output. */
+export const includeConnectionLogOption: INodeProperties = {
+	displayName: 'Include Connection Log',
+	name: 'includeConnectionLog',
+	type: 'boolean',
+	default: false,
+	description:
+		"Whether to add `connectionLog` to each output item: the timestamped, redacted conversation with the server for that item's part of the work (the first item's also shows connecting and logging in)",
+};
+
+/** The operation's `options` collection; every operation also offers Include Connection Log. */
 export function optionsField(operation: FtpOperation, options: INodeProperties[]): INodeProperties {
 	return {
 		displayName: 'Options',
@@ -41,6 +51,6 @@ export function optionsField(operation: FtpOperation, options: INodeProperties[]
 		placeholder: 'Add option',
 		default: {},
 		displayOptions: shownFor(operation),
-		options,
+		options: [...options, includeConnectionLogOption],
 	};
 }

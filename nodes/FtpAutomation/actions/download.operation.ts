@@ -3,7 +3,7 @@ import { lookup } from 'mime-types';
 import { posix } from 'node:path';
 
 import type { FtpSession } from '../transport';
-import { remotePathField, shownFor } from './descriptions';
+import { optionsField, remotePathField, shownFor } from './descriptions';
 
 export const description: INodeProperties[] = [
 	remotePathField('download', {
@@ -19,6 +19,7 @@ export const description: INodeProperties[] = [
 		hint: 'The name of the output binary field to put the file in',
 		displayOptions: shownFor('download'),
 	},
+	optionsField('download', []),
 ];
 
 export async function execute(

@@ -45,15 +45,24 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	cancelSignal?.addEventListener('abort', closeOnCancel, { once: true });
 
 	try {
+		// The first item's part of the work includes connecting and logging in.
+		let partStart = 0;
 		for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 			if (cancelSignal?.aborted) break;
+			let results: INodeExecutionData[];
 			try {
-				output.push(...(await execute.call(this, session, itemIndex)));
+				results = await execute.call(this, session, itemIndex);
 			} catch (error) {
 				const nodeError = toNodeError(this.getNode(), error, itemIndex);
 				if (!this.continueOnFail()) throw nodeError;
-				output.push({ json: { error: nodeError.message }, pairedItem: { item: itemIndex } });
+				results = [{ json: { error: nodeError.message }, pairedItem: { item: itemIndex } }];
 			}
+			if (this.getNodeParameter('options.includeConnectionLog', itemIndex, false) === true) {
+				const connectionLog = session.log.since(partStart);
+				for (const result of results) result.json.connectionLog = connectionLog;
+			}
+			partStart = session.log.mark();
+			output.push(...results);
 		}
 	} finally {
 		cancelSignal?.removeEventListener('abort', closeOnCancel);

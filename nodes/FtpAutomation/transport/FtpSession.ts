@@ -30,6 +30,15 @@ import {
 } from './listing';
 import { ancestorsAndSelf, checkPath, parentOf, resolvePath } from './paths';
 import { secretsOf, type ConnectionSettings } from './settings';
+import { describeCertificate, describeEndpoints, describeTls, isTls } from './tlsFacts';
+
+/** basic-ftp's own log lines during a LIST; anything else it logs then is the listing text itself. */
+const LIST_PROTOCOL_LINE =
+	/^([<>] |Downloading from |Trying to find|Optimal transfer|Active mode|PORT was refused|Invalid filename)/;
+
+function isListingText(message: string): boolean {
+	return !LIST_PROTOCOL_LINE.test(message);
+}
 
 /** Deeper than any real folder tree; reached only when the server shows a link loop as plain folders. */
 const MAX_LIST_DEPTH = 50;
@@ -72,6 +81,8 @@ export class FtpSession {
 	private readonly client: Client;
 	private loginDirectory = '/';
 	private banner = '';
+	private listing = false;
+	private readonly onLogLine: ((line: string) => void) | undefined;
 	private serverListsWithMlsd = false;
 	/** Folders known to exist, so that uploads into one folder do not repeat MKD for every item. */
 	private readonly knownDirectories = new Set<string>(['/']);
@@ -85,14 +96,48 @@ export class FtpSession {
 		this.log = new ConnectionLog(secretsOf(settings));
 		this.client = createClient(settings);
 		this.client.ftp.verbose = true;
+		this.onLogLine = options.onLogLine;
 		const pin = settings.pinnedFingerprint;
 		watchDataConnections(this.client, (socket) => {
 			this.dataHandshakes.set(socket, handshakeOf(socket));
+			this.describeDataConnection(socket);
 			if (pin !== undefined) enforcePin(socket, pin);
 		});
 		this.client.ftp.log = (message: string) => {
-			for (const line of this.log.add(message)) options.onLogLine?.(line);
+			// A folder listing is data, not conversation: the log keeps its size, not every name in it.
+			this.note(
+				this.listing && isListingText(message)
+					? `Listing received: ${message.split(/\r?\n/).filter((line) => line.trim() !== '').length} lines`
+					: message,
+			);
 		};
+	}
+
+	/** Adds a line to the connection log and passes it (redacted) to n8n's logger. */
+	private note(message: string): void {
+		for (const line of this.log.add(message)) this.onLogLine?.(line);
+	}
+
+	/** Logs where a data connection goes and, once its TLS handshake is done, its version and whether it resumed. */
+	private describeDataConnection(socket: Socket): void {
+		if (!socket.remoteAddress) return; // active mode's placeholder, replaced when the server connects
+		const mode = this.settings.dataConnection === 'active' ? 'active' : 'passive';
+		this.note(`Data connection (${mode}): ${describeEndpoints(socket)}`);
+		if (isTls(socket)) {
+			socket.once('secureConnect', () =>
+				this.note(
+					`Data connection TLS: ${socket.getProtocol() ?? 'unknown version'}, session ${socket.isSessionReused() ? 'resumed' : 'not resumed (new handshake)'}`,
+				),
+			);
+		}
+	}
+
+	/** Runs a transfer and logs its size and duration. */
+	private async timed<T>(what: string, bytes: () => number, work: () => Promise<T>): Promise<T> {
+		const started = Date.now();
+		const result = await work();
+		this.note(`${what}: ${bytes()} bytes in ${Date.now() - started} ms`);
+		return result;
 	}
 
 	/** Connects, secures and logs in, step by step, so that a failure names the step that failed. */
@@ -164,17 +209,26 @@ export class FtpSession {
 	private async connect(): Promise<void> {
 		const { host, port, security, user, password } = this.settings;
 		const tls = this.settings.tls ? { ...this.settings.tls, host } : undefined;
-		this.log.add(
+		this.note(
 			`Connecting to ${host}:${port} (${security === 'none' ? 'plain FTP' : security === 'explicit' ? 'explicit FTPS' : 'implicit FTPS'})`,
 		);
+		const started = Date.now();
 		const welcome = await this.attempt(this.context('connect'), async () =>
 			security === 'implicit'
 				? await this.client.connectImplicitTLS(host, port, tls)
 				: await this.client.connect(host, port),
 		);
+		this.note(
+			`Connected: ${describeEndpoints(this.client.ftp.socket)}, greeting after ${Date.now() - started} ms`,
+		);
 		this.banner = welcome.message.replace(/^220[ -]?/, '').trim();
 		if (security === 'explicit')
 			await this.attempt(this.context('tls'), async () => await this.client.useTLS(tls));
+		const control = this.client.ftp.socket;
+		if (isTls(control)) {
+			this.note(`TLS: ${describeTls(control)}`);
+			this.note(`Server certificate: ${describeCertificate(control.getPeerCertificate())}`);
+		}
 		const pin = this.settings.pinnedFingerprint;
 		if (pin !== undefined && this.client.ftp.socket instanceof TLSSocket) {
 			// Before login: the password must not reach a server that is not the pinned one.
@@ -225,7 +279,7 @@ export class FtpSession {
 	/** After a timeout or a dropped connection basic-ftp closes the client; later items get a fresh one. */
 	private async reconnectIfClosed(): Promise<void> {
 		if (!this.client.closed) return;
-		this.log.add('The previous connection was closed; reconnecting');
+		this.note('The previous connection was closed; reconnecting');
 		this.knownDirectories.clear();
 		this.knownDirectories.add('/');
 		await this.connect();
@@ -293,16 +347,20 @@ export class FtpSession {
 				);
 			}
 			const infos = (
-				await this.command(
-					{ ...context, path: directory },
-					async () => await this.client.list(directory),
-				)
+				await this.command({ ...context, path: directory }, async () => {
+					this.listing = true;
+					try {
+						return await this.client.list(directory);
+					} finally {
+						this.listing = false;
+					}
+				})
 			).filter(isRealEntry);
 			// Some servers (ftp-srv, Windows junctions) show a link to a parent as a plain folder. Its contents
 			// are then exactly those of that parent: list it, but do not descend into the same folder again.
 			const fingerprint = listingFingerprint(infos);
 			if (ancestors.includes(fingerprint)) {
-				this.log.add(
+				this.note(
 					`Not descending into ${directory}: it lists exactly what one of its parents lists (a folder link?)`,
 				);
 				return;
@@ -355,7 +413,11 @@ export class FtpSession {
 		// The transfer's own promise reports failures; this listener only keeps an error that arrives before
 		// `consume` has subscribed from crashing the process as an unhandled 'error' event.
 		counter.on('error', () => undefined);
-		const transfer = this.client.downloadTo(counter, remotePath);
+		const transfer = this.timed(
+			`Downloaded "${remotePath}"`,
+			() => counter.bytes,
+			async () => await this.client.downloadTo(counter, remotePath),
+		);
 		// If the server refuses before any data flows, the stream would never end: end it with the error.
 		transfer.catch((error: unknown) =>
 			counter.destroy(error instanceof Error ? error : new Error(String(error))),
@@ -405,9 +467,14 @@ export class FtpSession {
 			await this.command(
 				this.context('transfer', { action: 'upload', path: remotePath }),
 				async () =>
-					await this.client.uploadFrom(
-						endingAfterHandshake(counter, async () => await this.currentDataHandshake()),
-						remotePath,
+					await this.timed(
+						`Uploaded "${remotePath}"`,
+						() => counter.bytes,
+						async () =>
+							await this.client.uploadFrom(
+								endingAfterHandshake(counter, async () => await this.currentDataHandshake()),
+								remotePath,
+							),
 					),
 			);
 		} finally {

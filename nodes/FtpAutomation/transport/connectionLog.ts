@@ -1,4 +1,4 @@
-const KEPT_LINES = 200;
+const KEPT_LINES = 2000;
 export const LOG_TAIL_LINES = 20;
 
 /**
@@ -7,6 +7,8 @@ export const LOG_TAIL_LINES = 20;
  */
 export class ConnectionLog {
 	private readonly lines: string[] = [];
+	/** Lines added over the log's life, including those dropped since. */
+	private added = 0;
 
 	constructor(private readonly secrets: readonly string[] = []) {}
 
@@ -25,11 +27,29 @@ export class ConnectionLog {
 			.split(/\r?\n/)
 			.filter((line) => line.trim() !== '');
 		for (const line of lines) this.lines.push(`${time} ${line}`);
+		this.added += lines.length;
 		if (this.lines.length > KEPT_LINES) this.lines.splice(0, this.lines.length - KEPT_LINES);
 		return lines;
 	}
 
 	tail(count = LOG_TAIL_LINES): string[] {
 		return this.lines.slice(-count);
+	}
+
+	/** A position in the log, for `since`. */
+	mark(): number {
+		return this.added;
+	}
+
+	/** The lines added since `mark`, with a note if some of them were already dropped to bound memory. */
+	since(mark: number): string[] {
+		const firstKept = this.added - this.lines.length;
+		const lines = this.lines.slice(Math.max(0, mark - firstKept));
+		return mark < firstKept
+			? [
+					`(${firstKept - mark} earlier lines of this part were dropped; the log keeps ${KEPT_LINES})`,
+					...lines,
+				]
+			: lines;
 	}
 }

@@ -1,0 +1,145 @@
+/**
+ * The connection log as users see it: the `includeConnectionLog` option (each item's part of the work), the facts
+ * it records (addresses, TLS version, cipher, certificate, data connections, transfer sizes and times), the same
+ * lines at debug level in n8n's logger, and what it must never contain (the password, file contents).
+ */
+import { X509Certificate } from 'crypto';
+import { promises as fsp } from 'fs';
+import * as path from 'path';
+import type { IExecuteFunctions, INodeType } from 'n8n-workflow';
+
+import { FtpAutomation } from '../../nodes/FtpAutomation/FtpAutomation.node';
+import { startFtpServer, type TestFtpServer } from '../helpers/ftpServer';
+import { cleanupBinaryData, initBinaryData, runNode } from '../helpers/n8nHarness';
+import { credentialsFor, runFtpNode } from '../helpers/nodeRun';
+
+const FILE_CONTENT = 'confidential-payload-7f3a\n';
+let server: TestFtpServer;
+
+beforeAll(async () => {
+	await initBinaryData();
+	server = await startFtpServer({ security: 'explicit' });
+	await fsp.writeFile(path.join(server.root, 'a.csv'), FILE_CONTENT);
+	await fsp.writeFile(path.join(server.root, 'b.csv'), FILE_CONTENT);
+});
+
+afterAll(async () => {
+	await server.close();
+	await cleanupBinaryData();
+});
+
+const TIMESTAMPED = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z /;
+const twoDownloads = {
+	parameters: { operation: 'download', path: '={{ $json.path }}', options: { includeConnectionLog: true } },
+	items: [{ json: { path: '/a.csv' } }, { json: { path: '/b.csv' } }],
+};
+
+describe('includeConnectionLog', () => {
+	it('is off by default: no connectionLog in the output', async () => {
+		const [item] = await runFtpNode(credentialsFor(server, 'explicit'), { operation: 'download', path: '/a.csv' });
+		expect(item.json).not.toHaveProperty('connectionLog');
+	});
+
+	it("gives each item its own part of the work, the first one's with connecting and logging in", async () => {
+		const output = await runFtpNode(credentialsFor(server, 'explicit'), twoDownloads.parameters, { items: twoDownloads.items });
+		const [first, second] = output.map((item) => item.json.connectionLog as string[]);
+		for (const line of [...first, ...second]) expect(line).toMatch(TIMESTAMPED);
+
+		const firstText = first.join('\n');
+		expect(firstText).toMatch(/Connecting to 127\.0\.0\.1:\d+ \(explicit FTPS\)/);
+		expect(firstText).toMatch(/> PASS \*\*\*/);
+		expect(firstText).toContain('> RETR /a.csv');
+		expect(firstText).toContain(`Downloaded "/a.csv": ${FILE_CONTENT.length} bytes in `);
+		expect(firstText).not.toContain('/b.csv');
+
+		const secondText = second.join('\n');
+		expect(secondText).not.toContain('Connecting to');
+		expect(secondText).not.toContain('PASS');
+		expect(secondText).toContain('> RETR /b.csv');
+		expect(secondText).toContain(`Downloaded "/b.csv": ${FILE_CONTENT.length} bytes in `);
+		expect(secondText).not.toContain('/a.csv');
+	});
+
+	it('records the resolved endpoints, TLS version, cipher and the certificate the server presented', async () => {
+		const [item] = await runFtpNode(credentialsFor(server, 'explicit'), twoDownloads.parameters, { items: [twoDownloads.items[0]] });
+		const log = (item.json.connectionLog as string[]).join('\n');
+		const certificate = new X509Certificate(server.certificate!.cert);
+
+		expect(log).toMatch(/Connected: 127\.0\.0\.1:\d+ from 127\.0\.0\.1:\d+, greeting after \d+ ms/);
+		expect(log).toMatch(/TLS: TLSv1\.3, cipher TLS_[A-Z0-9_]+, certificate verified/);
+		expect(log).toContain(
+			`Server certificate: subject CN=localhost; issuer CN=localhost; names ${certificate.subjectAltName}; valid ${certificate.validFrom} to ${certificate.validTo}; SHA-256 ${certificate.fingerprint256}`,
+		);
+		expect(log).toMatch(/Data connection \(passive\): 127\.0\.0\.1:\d+ from 127\.0\.0\.1:\d+/);
+		expect(log).toMatch(/Data connection TLS: TLSv1\.3, session (resumed|not resumed \(new handshake\))/);
+	});
+
+	it('records active-mode data connections', async () => {
+		const [item] = await runFtpNode(credentialsFor(server, 'explicit', { dataConnection: 'active' }), twoDownloads.parameters, {
+			items: [twoDownloads.items[0]],
+		});
+		const log = (item.json.connectionLog as string[]).join('\n');
+		expect(log).toMatch(/Active mode: listening on 127\.0\.0\.1:\d+/);
+		expect(log).toMatch(/Data connection \(active\): 127\.0\.0\.1:\d+ from 127\.0\.0\.1:\d+/);
+	});
+
+	it('summarises a listing instead of copying every name into the log', async () => {
+		const [item] = await runFtpNode(credentialsFor(server, 'explicit'), {
+			operation: 'list',
+			path: '/',
+			options: { includeConnectionLog: true },
+		});
+		const log = (item.json.connectionLog as string[]).join('\n');
+		expect(log).toMatch(/Listing received: 2 lines/);
+		expect(log).not.toMatch(/-rw.* a\.csv/);
+	});
+
+	it('contains neither the password nor file contents, after an upload and a download', async () => {
+		const credentials = credentialsFor(server, 'explicit');
+		const uploaded = await runFtpNode(credentials, {
+			operation: 'upload',
+			path: '/up.txt',
+			binaryData: false,
+			fileContent: FILE_CONTENT,
+			options: { includeConnectionLog: true },
+		});
+		const downloaded = await runFtpNode(credentials, { operation: 'download', path: '/up.txt', options: { includeConnectionLog: true } });
+		const everything = JSON.stringify([uploaded, downloaded].flat().map((item) => item.json));
+		expect(everything).toContain('Uploaded \\"/up.txt\\"');
+		expect(everything).not.toContain(server.password);
+		expect(everything).not.toContain(FILE_CONTENT.trim());
+	});
+});
+
+describe("n8n's logger", () => {
+	it('gets every connection-log line at debug level, with the option off', async () => {
+		const node = new FtpAutomation();
+		const debugLines: string[] = [];
+		// The node under test, with a spy on the logger n8n's execution context hands it.
+		const spied: INodeType = {
+			description: node.description,
+			async execute(this: IExecuteFunctions) {
+				const debug = jest.spyOn(this.logger, 'debug').mockImplementation((message: string) => {
+					debugLines.push(message);
+				});
+				try {
+					return await node.execute.call(this);
+				} finally {
+					debug.mockRestore();
+				}
+			},
+		};
+		await runNode({
+			nodeType: spied,
+			parameters: { operation: 'download', path: '/a.csv' },
+			credentials: { ftpAutomationApi: credentialsFor(server, 'explicit') },
+		});
+		const logged = debugLines.join('\n');
+		expect(logged).toMatch(/Connecting to 127\.0\.0\.1:\d+ \(explicit FTPS\)/);
+		expect(logged).toMatch(/TLS: TLSv1\.3, cipher /);
+		expect(logged).toContain('> PASS ***');
+		expect(logged).toContain(`Downloaded "/a.csv": ${FILE_CONTENT.length} bytes in `);
+		expect(logged).not.toContain(server.password);
+		expect(logged).not.toContain(FILE_CONTENT.trim());
+	});
+});
