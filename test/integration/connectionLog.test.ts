@@ -11,7 +11,7 @@ import type { IExecuteFunctions, INodeType } from 'n8n-workflow';
 import { FtpAutomation } from '../../nodes/FtpAutomation/FtpAutomation.node';
 import { startFtpServer, type TestFtpServer } from '../helpers/ftpServer';
 import { cleanupBinaryData, initBinaryData, runNode } from '../helpers/n8nHarness';
-import { credentialsFor, runFtpNode } from '../helpers/nodeRun';
+import { credentialsFor, failingRun, runFtpNode } from '../helpers/nodeRun';
 
 const FILE_CONTENT = 'confidential-payload-7f3a\n';
 let server: TestFtpServer;
@@ -109,6 +109,29 @@ describe('includeConnectionLog', () => {
 		expect(everything).not.toContain(server.password);
 		expect(everything).not.toContain(FILE_CONTENT.trim());
 	});
+});
+
+describe('a rejected certificate', () => {
+	it.each(['explicit', 'implicit'] as const)(
+		'%s FTPS: the error shows what was expected and the certificate the server presented, before any login',
+		async (security) => {
+			const tlsServer = security === 'explicit' ? server : await startFtpServer({ security });
+			try {
+				const error = await failingRun(credentialsFor(tlsServer, security, { caCertificate: '' }), {
+					operation: 'list',
+					path: '/',
+				});
+				const fingerprint = new X509Certificate(tlsServer.certificate!.cert).fingerprint256;
+				expect(error.message).toContain('not trusted');
+				expect(error.description).toContain('Expected a certificate for 127.0.0.1, trusted by the public CAs and valid now');
+				expect(error.description).toContain(`The server presented: subject CN=localhost; issuer CN=localhost;`);
+				expect(error.description).toContain(`SHA-256 ${fingerprint}`);
+				expect(error.description).not.toContain('USER');
+			} finally {
+				if (tlsServer !== server) await tlsServer.close();
+			}
+		},
+	);
 });
 
 describe("n8n's logger", () => {

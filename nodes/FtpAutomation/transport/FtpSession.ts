@@ -5,6 +5,7 @@ import { pipeline, Transform, type Readable, type TransformCallback } from 'node
 import { TLSSocket } from 'node:tls';
 
 import { enforcePin, pinMismatch } from './certificatePin';
+import { fetchPresentedCertificate, isCertificateRejection } from './certificateProbe';
 import { ConnectionLog } from './connectionLog';
 import {
 	createClient,
@@ -132,6 +133,28 @@ export class FtpSession {
 		}
 	}
 
+	/**
+	 * Runs a TLS handshake; if Node rejects the server's certificate, logs what the certificate says next to what
+	 * was expected, so the error's log tail shows both, then fails as before.
+	 */
+	private async withRejectedCertificateLogged<T>(handshake: () => Promise<T>): Promise<T> {
+		return await handshake().catch(async (error: unknown) => {
+			if (isCertificateRejection(error)) await this.logRejectedCertificate();
+			return await Promise.reject(error as Error);
+		});
+	}
+
+	private async logRejectedCertificate(): Promise<void> {
+		const { host, tls } = this.settings;
+		this.note(
+			`Expected a certificate for ${tls?.servername ?? host}, trusted by the public CAs${tls?.ca ? ' or CA Certificate' : ''} and valid now`,
+		);
+		const presented = await fetchPresentedCertificate(this.settings);
+		this.note(
+			`The server presented: ${presented ? describeCertificate(presented) : '(could not be fetched)'}`,
+		);
+	}
+
 	/** Runs a transfer and logs its size and duration. */
 	private async timed<T>(what: string, bytes: () => number, work: () => Promise<T>): Promise<T> {
 		const started = Date.now();
@@ -215,7 +238,9 @@ export class FtpSession {
 		const started = Date.now();
 		const welcome = await this.attempt(this.context('connect'), async () =>
 			security === 'implicit'
-				? await this.client.connectImplicitTLS(host, port, tls)
+				? await this.withRejectedCertificateLogged(
+						async () => await this.client.connectImplicitTLS(host, port, tls),
+					)
 				: await this.client.connect(host, port),
 		);
 		this.note(
@@ -223,7 +248,11 @@ export class FtpSession {
 		);
 		this.banner = welcome.message.replace(/^220[ -]?/, '').trim();
 		if (security === 'explicit')
-			await this.attempt(this.context('tls'), async () => await this.client.useTLS(tls));
+			await this.attempt(
+				this.context('tls'),
+				async () =>
+					await this.withRejectedCertificateLogged(async () => await this.client.useTLS(tls)),
+			);
 		const control = this.client.ftp.socket;
 		if (isTls(control)) {
 			this.note(`TLS: ${describeTls(control)}`);
