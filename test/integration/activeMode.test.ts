@@ -9,6 +9,7 @@ import { promises as fsp } from 'fs';
 import * as net from 'net';
 import * as path from 'path';
 
+import { scriptedFtpServer } from '../helpers/fakeServers';
 import { startFtpServer, type TestFtpServer } from '../helpers/ftpServer';
 import { binaryItem, cleanupBinaryData, initBinaryData, readBinary } from '../helpers/n8nHarness';
 import { credentialsFor, failingRun, runWithLog, sha256 } from '../helpers/nodeRun';
@@ -118,62 +119,30 @@ describe('active mode settings', () => {
 });
 
 /**
- * A scripted FTP server on 127.0.0.1 (or ::1) for the transfer commands: enough of the protocol for the node to log in and
- * list `/`. `onTransfer` decides what happens after LIST, given the address the client announced.
+ * fakeServers' scripted server, answering LIST with `onTransfer`, given the address the client announced with PORT
+ * or EPRT; with `refusePort`, PORT is refused as servers without it do.
  */
 async function scriptedServer(script: {
 	host?: '127.0.0.1' | '::1';
 	refusePort?: boolean;
 	onTransfer: (target: { host: string; port: number }, reply: (line: string) => void) => Promise<void>;
 }) {
-	const commands: string[] = [];
-	const server = net.createServer((control) => {
-		let target: { host: string; port: number } | undefined;
-		const reply = (line: string) => control.write(`${line}\r\n`);
-		reply('220 scripted');
-		let buffered = '';
-		control.on('data', (chunk) => {
-			buffered += chunk.toString('utf8');
-			for (let end = buffered.indexOf('\r\n'); end >= 0; end = buffered.indexOf('\r\n')) {
-				const line = buffered.slice(0, end);
-				buffered = buffered.slice(end + 2);
-				commands.push(line);
-				const [verb] = line.split(' ');
-				const port = /^PORT (\d+),(\d+),(\d+),(\d+),(\d+),(\d+)$/.exec(line);
-				const eprt = /^EPRT \|[12]\|([\d.:a-f]+)\|(\d+)\|$/.exec(line);
-				if (verb === 'USER') reply('331 password please');
-				else if (verb === 'PASS') reply('230 logged in');
-				else if (verb === 'PWD') reply('257 "/"');
-				else if (verb === 'CWD') reply('250 ok');
-				else if (verb === 'FEAT') reply('211 no features');
-				else if (['TYPE', 'STRU', 'OPTS'].includes(verb)) reply('200 ok');
-				else if (port && script.refusePort) reply('500 PORT not understood');
-				else if (port) {
-					target = { host: port.slice(1, 5).join('.'), port: Number(port[5]) * 256 + Number(port[6]) };
-					reply('200 PORT ok');
-				} else if (eprt) {
-					target = { host: eprt[1], port: Number(eprt[2]) };
-					reply('200 EPRT ok');
-				} else if (verb === 'LIST' && target) void script.onTransfer(target, reply);
-				else if (verb === 'QUIT') control.end('221 bye\r\n');
-				else reply('502 not implemented');
-			}
-		});
-		control.on('error', () => undefined);
+	const server = await scriptedFtpServer({
+		host: script.host,
+		replies: {
+			...(script.refusePort ? { PORT: '500 PORT not understood' } : {}),
+			LIST: async (session) => await script.onTransfer(session.activeTarget!, (line) => session.reply(line)),
+		},
 	});
-	const host = script.host ?? '127.0.0.1';
-	server.listen(0, host);
-	await once(server, 'listening');
-	const address = server.address() as net.AddressInfo;
 	return {
-		commands,
+		commands: server.commands,
 		credentials: (overrides = {}) =>
 			credentialsFor(
-				{ host, port: address.port, username: 'scripted-user', password: 'scripted-Pass-9', caCertificate: '' },
+				{ host: server.host, port: server.port, username: 'scripted-user', password: 'scripted-Pass-9', caCertificate: '' },
 				'none',
 				{ dataConnection: 'active', connectionTimeout: 2, ...overrides },
 			),
-		close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+		close: server.close,
 	};
 }
 

@@ -4,38 +4,46 @@ import type {
 	INodeCredentialTestResult,
 } from 'n8n-workflow';
 
-import { FtpFailure, FtpSession, STEP_LABELS, toConnectionSettings } from '../transport';
+import {
+	FtpFailure,
+	FtpSession,
+	toConnectionSettings,
+	type ConnectionSettings,
+} from '../transport';
+import {
+	describeFailure,
+	describeSuccess,
+	diagnosticStep,
+	lookUpHost,
+	reachPort,
+	StepFailure,
+} from './connectionSteps';
 
-/** Connects, secures, logs in and lists the login folder; on failure names the step, the cause and the fix. */
+/**
+ * Walks DNS lookup → TCP connection → TLS handshake → login → working directory → data connection (a LIST of
+ * the working directory) and reports the first step that failed, with the cause and the fix, as the node's
+ * errors do; on success, a one-line summary of what the server offers.
+ */
 export async function ftpAutomationApiTest(
 	this: ICredentialTestFunctions,
 	credential: ICredentialsDecrypted,
 ): Promise<INodeCredentialTestResult> {
+	let settings: ConnectionSettings | undefined;
 	let session: FtpSession | undefined;
 	try {
-		const settings = toConnectionSettings(credential.data ?? {});
-		session = await FtpSession.open(settings);
-		const entries = await session.list('.').catch((error: unknown) => {
-			throw error instanceof FtpFailure
-				? new FtpFailure('list', error.message, error.hint, error.replyCode)
-				: error;
-		});
-		const security =
-			settings.security === 'none'
-				? 'plain FTP (not encrypted)'
-				: settings.security === 'explicit'
-					? 'explicit FTPS'
-					: 'implicit FTPS';
-		return {
-			status: 'OK',
-			message: `Connected to ${settings.host}:${settings.port} over ${security}, logged in as ${settings.user}, listed ${session.workingDirectory} (${entries.length} entries)`,
-		};
+		settings = toConnectionSettings(credential.data ?? {});
+		const addresses = await lookUpHost(settings); // step 1
+		await reachPort(settings, addresses); // step 2
+		session = await FtpSession.open(settings); // steps 3 (TLS), 4 (login), 5 (PWD)
+		const entries = await session.list('.'); // step 6
+		return { status: 'OK', message: describeSuccess(settings, session, entries.length) };
 	} catch (error) {
+		if (error instanceof StepFailure) {
+			return { status: 'Error', message: describeFailure(error.step, error.failure) };
+		}
 		if (error instanceof FtpFailure) {
-			return {
-				status: 'Error',
-				message: `${STEP_LABELS[error.step]} failed: ${error.message} — ${error.hint}`,
-			};
+			const step = settings ? diagnosticStep(error, settings.security) : 0;
+			return { status: 'Error', message: describeFailure(step, error) };
 		}
 		return {
 			status: 'Error',

@@ -300,8 +300,11 @@ export class FtpSession {
 				this.serverListsWithMlsd = this.client.availableListCommands.some((command) =>
 					command.startsWith('MLSD'),
 				);
-				this.loginDirectory = await this.client.pwd();
 			},
+		);
+		this.loginDirectory = await this.attempt(
+			this.context('directory', { action: 'read the working directory (PWD)' }),
+			async () => await this.client.pwd(),
 		);
 	}
 
@@ -461,6 +464,7 @@ export class FtpSession {
 		if (transferOutcome.status === 'rejected') {
 			const reason: unknown = transferOutcome.reason;
 			if (
+				counter.bytes === 0 &&
 				isMissingOrDenied((reason as { code?: unknown }).code) &&
 				(await this.isDirectory(remotePath))
 			) {
@@ -470,7 +474,7 @@ export class FtpSession {
 					'Use the List operation to find the files in it, then download each file.',
 				);
 			}
-			throw this.explain(reason, context);
+			throw this.explain(reason, { ...context, bytesTransferred: counter.bytes });
 		}
 		if (consumeOutcome.status === 'rejected') {
 			throw this.explain(consumeOutcome.reason, {

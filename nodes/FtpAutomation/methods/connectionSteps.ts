@@ -1,0 +1,144 @@
+import { promises as dns, type LookupAddress } from 'node:dns';
+import { connect, isIP } from 'node:net';
+
+import {
+	explainFailure,
+	FtpFailure,
+	STEP_LABELS,
+	type ConnectionSettings,
+	type FailureContext,
+	type FtpSession,
+	type Security,
+} from '../transport';
+
+/** The steps the credential test walks, in order; a failure is reported as "Step n of 6, <label>". */
+export const DIAGNOSTIC_STEPS = [
+	'DNS lookup',
+	'TCP connection',
+	'TLS handshake',
+	'login',
+	'working directory',
+	'data connection',
+] as const;
+
+/** 1–6: a position in DIAGNOSTIC_STEPS; 0: before any step (the credential itself is invalid). */
+export type DiagnosticStep = 0 | 1 | 2 | 3 | 4 | 5 | 6;
+
+/** A failure, explained as the node explains it, and the diagnostic step it happened in. */
+export class StepFailure extends Error {
+	constructor(
+		readonly step: DiagnosticStep,
+		readonly failure: FtpFailure,
+	) {
+		super(failure.message);
+		this.name = 'StepFailure';
+	}
+}
+
+/**
+ * Where a failure of FtpSession falls among the diagnostic steps, given that DNS and TCP already worked.
+ * FtpSession.open labels its failures 'connect' (greeting; for implicit FTPS also the TLS handshake), 'tls',
+ * 'login' and 'directory' (PWD); listing fails as 'command'.
+ */
+export function diagnosticStep(failure: FtpFailure, security: Security): DiagnosticStep {
+	switch (failure.step) {
+		case 'settings':
+		case 'input':
+			return 0;
+		case 'connect':
+			return security === 'implicit' ? 3 : 2;
+		case 'tls':
+			return 3;
+		case 'login':
+			return 4;
+		case 'directory':
+			return 5;
+		default:
+			return 6;
+	}
+}
+
+/** "Step 2 of 6, TCP connection: <cause> — <fix>", as one line for n8n's credential dialog. */
+export function describeFailure(step: DiagnosticStep, failure: FtpFailure): string {
+	const where =
+		step === 0
+			? STEP_LABELS.settings
+			: `Step ${step} of ${DIAGNOSTIC_STEPS.length}, ${DIAGNOSTIC_STEPS[step - 1]}`;
+	// One line: OpenSSL's error texts, for one, end with a line break.
+	return `${where}: ${failure.message} — ${failure.hint}`.replace(/\s*\n\s*/g, ' ');
+}
+
+/** Rejects with the failure explained as the node explains it, marked with its diagnostic step. */
+function failAt(step: DiagnosticStep, context: FailureContext): (error: unknown) => never {
+	return (error) => {
+		throw new StepFailure(step, explainFailure(error, context));
+	};
+}
+
+/** Step 1: the host's addresses (an IP address is its own). */
+export async function lookUpHost(settings: ConnectionSettings): Promise<LookupAddress[]> {
+	const { host, port } = settings;
+	const family = isIP(host);
+	if (family !== 0) return [{ address: host, family }];
+	return await dns
+		.lookup(host, { all: true })
+		.catch(failAt(1, { step: 'connect', host, port, action: `look up the host name "${host}"` }));
+}
+
+/** Step 2: a plain TCP connection to the port (before any TLS, also for implicit FTPS), closed at once. */
+export async function reachPort(
+	settings: ConnectionSettings,
+	addresses: LookupAddress[],
+): Promise<void> {
+	const { host, port, timeoutMs } = settings;
+	await new Promise<void>((resolve, reject) => {
+		const socket = connect({
+			host,
+			port,
+			timeout: timeoutMs,
+			// The addresses of step 1, so the name is not looked up again (tried in turn, as Node does).
+			lookup: (_name, options, callback) =>
+				options.all
+					? callback(null, addresses)
+					: callback(null, addresses[0].address, addresses[0].family),
+		});
+		socket.once('connect', () => {
+			socket.destroy();
+			resolve();
+		});
+		socket.once('timeout', () => {
+			socket.destroy();
+			reject(Object.assign(new Error('TCP connection timeout'), { code: 'ETIMEDOUT' }));
+		});
+		socket.once('error', (error) => {
+			socket.destroy();
+			reject(error);
+		});
+		// Without `security`: nothing was said yet, so a timeout here is no hint at a mix-up of FTPS modes.
+	}).catch(failAt(2, { step: 'connect', host, port, timeoutMs }));
+}
+
+/** The one-line summary of a successful test. */
+export function describeSuccess(
+	settings: ConnectionSettings,
+	session: FtpSession,
+	entries: number,
+): string {
+	const security =
+		settings.security === 'none'
+			? 'plain FTP (not encrypted)'
+			: `${settings.security} FTPS (${session.tlsVersion ?? 'TLS version unknown'})`;
+	// A multi-line greeting (220-… 220 …) becomes one line; very long ones (ASCII art) are cut.
+	const banner = session.serverBanner
+		.split(/\r?\n/)
+		.map((line) => line.replace(/^220[ -]?/, '').trim())
+		.filter((line) => line !== '')
+		.join(' ');
+	const shown = banner.length > 200 ? `${banner.slice(0, 199)}…` : banner;
+	return [
+		`Connected to ${settings.host}:${settings.port} over ${security}, logged in as ${settings.user},`,
+		`listed ${session.workingDirectory} (${entries} ${entries === 1 ? 'entry' : 'entries'}).`,
+		`Server: ${shown === '' ? '(no greeting text)' : `"${shown}"`}.`,
+		`MLSD: ${session.supportsMlsd ? 'yes' : 'no (modification times via MDTM)'}.`,
+	].join(' ');
+}
