@@ -1,4 +1,4 @@
-import { toConnectionSettings, parsePemCertificates } from '../../nodes/FtpAutomation/transport/settings';
+import { parsePemCertificates, secretsOf, toConnectionSettings } from '../../nodes/FtpAutomation/transport/settings';
 import { FtpFailure } from '../../nodes/FtpAutomation/transport';
 import { checkServerIdentity, rootCertificates, type PeerCertificate } from 'node:tls';
 
@@ -126,5 +126,20 @@ describe('data connection, encoding and TLS hardening settings', () => {
 		[{ clientCertificate: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----', clientPrivateKey: 'secret' }, 'The client key is not a PEM private key'],
 	])('rejects %p', (fields, message) => {
 		expect(failureOf(() => toConnectionSettings({ ...base, ...fields })).message).toBe(message);
+	});
+});
+
+describe('secretsOf', () => {
+	it('covers the password, the anonymous password, and the client key with each of its lines', async () => {
+		const { testClientCertificate } = await import('../helpers/certificates');
+		const client = await testClientCertificate();
+		expect(secretsOf(toConnectionSettings({ ...base }))).toEqual(['pw']);
+		expect(secretsOf(toConnectionSettings({ ...base, anonymous: true, anonymousPassword: 'ops@example.com' }))).toEqual(['ops@example.com']);
+		const withKey = secretsOf(
+			toConnectionSettings({ ...base, security: 'explicit', clientCertificate: client.cert, clientPrivateKey: client.key }),
+		);
+		const keyBody = client.key.split('\n').filter((line) => line !== '' && !line.startsWith('-----'));
+		expect(withKey).toEqual(expect.arrayContaining(['pw', ...keyBody]));
+		expect(withKey.some((secret) => secret.includes('BEGIN PRIVATE KEY'))).toBe(true);
 	});
 });

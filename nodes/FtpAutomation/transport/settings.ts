@@ -307,7 +307,14 @@ export function toConnectionSettings(
 	return settings;
 }
 
-/** Values that must never appear in a log line, an error or an output item. */
+/**
+ * Values that must never appear in a log line, an error or an output item: the password (also the anonymous one,
+ * often an e-mail address) and the client's private key, each line of which is secret on its own.
+ */
 export function secretsOf(settings: ConnectionSettings): string[] {
-	return settings.anonymous || settings.password === '' ? [] : [settings.password];
+	const key = typeof settings.tls?.key === 'string' ? settings.tls.key : '';
+	const keyLines = key
+		.split('\n')
+		.filter((line) => line.length >= 16 && !line.startsWith('-----'));
+	return [settings.password, key, ...keyLines].filter((secret) => secret.length > 0);
 }
