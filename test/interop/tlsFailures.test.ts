@@ -219,8 +219,7 @@ describe('(h) minimum TLS 1.3 against a server limited to TLS 1.2', () => {
 		expect(fixOf(error)).toContain('lower it to TLS 1.2');
 
 		await writeAsUser(server, '/twelve.txt', 'tls 1.2 only');
-		// The versions actually negotiated, read when each handshake ends. (basic-ftp's "Downloading from ... (TLSv1.3)"
-		// log line is written before the data connection's handshake, and then shows the highest version offered.)
+		// The versions actually negotiated, read from the sockets when each handshake ends (independently of the log).
 		const negotiated: Array<string | null> = [];
 		const realConnect = nodeTls.connect;
 		const connect = jest.spyOn(nodeTls, 'connect').mockImplementation(((...args: Parameters<typeof nodeTls.connect>) => {

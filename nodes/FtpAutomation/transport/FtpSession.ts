@@ -106,11 +106,14 @@ export class FtpSession {
 		});
 		this.client.ftp.log = (message: string) => {
 			// A folder listing is data, not conversation: the log keeps its size, not every name in it.
-			this.note(
-				this.listing && isListingText(message)
-					? `Listing received: ${message.split(/\r?\n/).filter((line) => line.trim() !== '').length} lines`
-					: message,
-			);
+			if (this.listing && isListingText(message)) {
+				const lines = message.split(/\r?\n/).filter((line) => line.trim() !== '').length;
+				this.note(`Listing received: ${lines} lines`);
+				return;
+			}
+			// basic-ftp names the data connection's TLS version before its handshake, i.e. the highest one offered;
+			// the negotiated one is logged when the handshake ends ("Data connection TLS: ...").
+			this.note(message.replace(/^((?:Downloading from|Uploading to) \S+) \(TLS[^)]*\)$/, '$1'));
 		};
 	}
 
