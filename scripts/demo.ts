@@ -1,83 +1,132 @@
 /**
- * `npm run demo`: the node's main job against an embedded FTPS server, in one command.
+ * `npm run demo`: the package inside a real n8n, in one command, with nothing but `npm ci` beforehand.
  *
- * Starts an in-process server with explicit TLS (self-signed certificate, trusted through the credential's
- * CA Certificate field) and a partner's CSV drop in /inbound, then runs the FTP Automation node through
- * n8n's own execution context, as a workflow would: test the credential, list *.csv, download each file,
- * upload a summary report, archive the originals, and show the result.
+ * 1. An embedded FTPS server (ftp-srv in this process, explicit TLS, a certificate generated for the run) on
+ *    127.0.0.1 and a free port, with a partner's CSV drop in /inbound (examples/demo-data/).
+ * 2. The pinned n8n, installed once into .cache/ by scripts/n8n-e2e.sh (about 6 min the first time), this package
+ *    packed and installed into a fresh n8n user folder as users install it.
+ * 3. The demo credential and examples/ftps-csv-pickup-report-archive.json imported, the workflow executed headless
+ *    (`n8n execute`), and a summary of its run data and of the server's files printed.
+ *
+ * Exit 0 when the workflow succeeded; otherwise 1 with the failing node's explained error. The server is stopped
+ * and the temp folders removed in every case (also on Ctrl-C).
+ * Fast variant without n8n (the node run in-process through the test harness): `npm run demo:quick`.
  */
 import { promises as fsp } from 'fs';
 import * as path from 'path';
-import type { ICredentialTestFunctions } from 'n8n-workflow';
 
-import { ftpAutomationApiTest } from '../nodes/FtpAutomation/methods';
-import { startFtpServer } from '../test/helpers/ftpServer';
-import { cleanupBinaryData, initBinaryData, readBinary } from '../test/helpers/n8nHarness';
-import { credentialsFor, runFtpNode } from '../test/helpers/nodeRun';
+import { outputOf, type Execution, type N8n, type RunJson } from '../test/e2e/n8n';
+import type { TestFtpServer } from '../test/helpers/ftpServer';
+import { DEMO_WORKFLOW_ID, importDemo, prepareN8n, print, seconds, startDemoServer } from './demo/common';
 
-const SAMPLE_FILES: Record<string, string> = {
-	'orders-2026-11-23.csv': 'order_id,customer,amount\n1001,Zoë Berger,120.50\n1002,Åsa Lind,89.90\n',
-	'orders-2026-11-24.csv': 'order_id,customer,amount\n1003,Jean Dupont,15.00\n1004,東京商事,240.00\n1005,Ana Silva,42.10\n',
-	'readme.txt': 'Not a CSV: the filter leaves it alone.\n',
-};
-
-function print(line = ''): void {
-	process.stdout.write(`${line}\n`);
+async function listTree(root: string, folder = '/'): Promise<string[]> {
+	const lines: string[] = [];
+	const entries = await fsp.readdir(path.join(root, folder), { withFileTypes: true }).catch(() => []);
+	for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+		const child = path.posix.join(folder, entry.name);
+		if (entry.isDirectory()) lines.push(`${child}/`, ...(await listTree(root, child)));
+		else lines.push(`${child}  (${(await fsp.stat(path.join(root, child))).size} bytes)`);
+	}
+	return lines;
 }
 
-async function main(): Promise<void> {
-	await initBinaryData();
-	const server = await startFtpServer({ security: 'explicit' });
+/** The failing node and its explained error, from the run JSON (or n8n's own output when there is none). */
+function explainFailure(execution: Execution): string {
+	const run = execution.run;
+	if (!run) {
+		const tail = `${execution.stdout}\n${execution.stderr}`.trim().split('\n').slice(-30).join('\n');
+		return `n8n printed no run data (exit ${String(execution.code)}). Last lines of its output:\n${tail}`;
+	}
+	for (const [node, runs] of Object.entries(run.data.resultData.runData)) {
+		const error = runs.find((r) => r.error)?.error;
+		if (error) return `node "${node}" failed: ${error.message}${error.description ? `\n${error.description}` : ''}`;
+	}
+	const error = run.data.resultData.error;
+	return error ? `${error.message}${error.description ? `\n${error.description}` : ''}` : `the execution ended with status ${String(run.status)}`;
+}
+
+function summarise(run: RunJson): void {
+	const listed = outputOf(run, 'List CSV Files');
+	print(`\nListed /inbound with filter *.csv: ${listed.length} files`);
+	for (const { json } of listed) print(`  ${String(json.path)}  ${String(json.size)} bytes`);
+
+	const downloads = outputOf(run, 'Download');
+	print(`Downloaded ${downloads.length} files into n8n's binary data (one connection for all items):`);
+	for (const { json, binary } of downloads) {
+		print(`  ${String(json.path)} -> binary "data": ${binary?.data.fileName}, ${binary?.data.mimeType}, ${String(json.size)} bytes`);
+	}
+
+	const rows = outputOf(run, 'Extract CSV');
+	print(`Parsed by Extract From File (CSV): ${rows.length} rows; the first ${Math.min(3, rows.length)}:`);
+	for (const { json } of rows.slice(0, 3)) print(`  ${JSON.stringify(json)}`);
+
+	const report = outputOf(run, 'Summarise per File');
+	print('Summarised by a Code node, turned into a CSV file by Convert to File:');
+	for (const { json } of report) print(`  ${String(json.file)}: ${String(json.rows)} rows, amount ${String(json.total_amount)}`);
+
+	const [uploaded] = outputOf(run, 'Upload Report');
+	print(`Uploaded the report: ${String(uploaded.json.path)} (${String(uploaded.json.size)} bytes)`);
+
+	const archived = outputOf(run, 'Archive');
+	print('Archived (Rename or Move, folder created on the way):');
+	for (const { json } of archived) print(`  ${String(json.oldPath)} -> ${String(json.newPath)}`);
+
+	const log = listed[0]?.json.connectionLog;
+	if (Array.isArray(log)) {
+		print(`\nConnection log of "List CSV Files" (Include Connection Log is on; ${log.length} lines, the first 10):`);
+		for (const line of log.slice(0, 10)) print(`  ${String(line)}`);
+	}
+}
+
+async function main(): Promise<number> {
+	const started = Date.now();
+	let server: TestFtpServer | undefined;
+	let n8n: N8n | undefined;
+	const cleanup = async (): Promise<void> => {
+		await Promise.allSettled([server?.close(), n8n?.remove()]);
+	};
+	const interrupted = (): void => {
+		print('\nInterrupted: stopping the FTPS server and removing the temp folders …');
+		void cleanup().finally(() => process.exit(130));
+	};
+	process.once('SIGINT', interrupted);
+	process.once('SIGTERM', interrupted);
+
 	try {
-		await fsp.mkdir(path.join(server.root, 'inbound'), { recursive: true });
-		for (const [name, content] of Object.entries(SAMPLE_FILES)) await fsp.writeFile(path.join(server.root, 'inbound', name), content);
-		const credentials = credentialsFor(server, 'explicit');
+		server = await startDemoServer();
+		print(`Embedded FTPS server (ftp-srv, explicit TLS, certificate generated for this run) on ${server.host}:${server.port}`);
+		print(`  /inbound holds: ${(await fsp.readdir(path.join(server.root, 'inbound'))).sort().join(', ')}`);
 
-		print(`Embedded FTPS server (explicit TLS) on ${server.host}:${server.port}, user "${server.username}"`);
-		const test = await ftpAutomationApiTest.call({} as ICredentialTestFunctions, { id: 'demo', name: 'Demo FTPS', type: 'ftpAutomationApi', data: credentials });
-		print(`Credential test: ${test.status} - ${test.message}`);
+		n8n = await prepareN8n();
+		await importDemo(n8n, server);
 
-		const listed = await runFtpNode(credentials, { operation: 'list', path: '/inbound', options: { filter: '*.csv', include: 'files' } });
-		print(`\nList /inbound (filter *.csv): ${listed.length} files`);
-		for (const { json } of listed) print(`  ${json.path}  ${json.size} bytes  modified ${json.modifiedAt}`);
-
-		const downloads = await runFtpNode(credentials, { operation: 'download', path: '={{ $json.path }}' }, { items: listed });
-		let rows = 0;
-		print('\nDownload (one connection for all items, streamed into n8n binary data):');
-		for (const { json, binary } of downloads) {
-			const text = (await readBinary(binary!.data)).toString('utf8');
-			const lines = text.trim().split('\n');
-			rows += lines.length - 1;
-			print(`  ${json.path}: ${binary!.data.fileName}, ${binary!.data.mimeType}, ${json.size} bytes, ${lines.length - 1} rows; first row: ${lines[1]}`);
+		print(`Executing the workflow headless: n8n execute --id=${DEMO_WORKFLOW_ID} …`);
+		const execution = await n8n.execute(DEMO_WORKFLOW_ID);
+		if (execution.code !== 0 || !execution.run || execution.run.data.resultData.error) {
+			print(`\nThe demo workflow FAILED after ${seconds(execution.ms)}: ${explainFailure(execution)}`);
+			return 1;
 		}
+		print(`  succeeded in ${seconds(execution.ms)}`);
+		summarise(execution.run);
 
-		const report = `files,rows\n${downloads.length},${rows}\n`;
-		const [uploaded] = await runFtpNode(credentials, { operation: 'upload', path: '/outbound/2026-11-24/summary.csv', binaryData: false, fileContent: report });
-		print(`\nUpload: ${uploaded.json.path} (${uploaded.json.size} bytes; folders created on the way)`);
-
-		const archived = await runFtpNode(
-			credentials,
-			{ operation: 'rename', oldPath: '={{ $json.path }}', newPath: '={{ "/archive/" + $json.name }}', options: { createDirectories: true } },
-			{ items: listed },
-		);
-		print(`Rename/Move: ${archived.map(({ json }) => `${json.oldPath} -> ${json.newPath}`).join(', ')}`);
-
-		const failed = await runFtpNode(credentials, { operation: 'download', path: '/inbound/orders-2026-11-23.csv' }, { continueOnFail: true });
-		print(`\nAnd when something goes wrong (the file was archived above):\n  ${String(failed[0].json.error)}`);
-
-		const tree = await runFtpNode(credentials, { operation: 'list', path: '/', options: { recursive: true } });
-		print('\nThe server now holds:');
-		for (const { json } of tree) print(`  ${json.type === 'directory' ? 'd' : '-'} ${json.path}`);
+		print('\nThe FTPS server now holds:');
+		for (const line of await listTree(server.root)) print(`  ${line}`);
+		const outbound = await fsp.readdir(path.join(server.root, 'outbound'));
+		for (const name of outbound) {
+			print(`\n/outbound/${name}:`);
+			print((await fsp.readFile(path.join(server.root, 'outbound', name), 'utf8')).replace(/^\uFEFF/, '').trimEnd().replace(/^/gm, '  '));
+		}
+		print(`\nDone in ${seconds(Date.now() - started)}. Open the same workflow in n8n's editor: npm run dev`);
+		return 0;
 	} finally {
-		await server.close();
-		await cleanupBinaryData();
+		await cleanup();
 	}
 }
 
 main().then(
-	() => process.exit(0),
+	(code) => process.exit(code),
 	(error: unknown) => {
-		process.stderr.write(`Demo failed: ${error instanceof Error ? error.message : String(error)}\n`);
+		process.stderr.write(`\nThe demo failed: ${error instanceof Error ? error.message : String(error)}\n`);
 		process.exit(1);
 	},
 );
