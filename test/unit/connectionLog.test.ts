@@ -45,3 +45,11 @@ describe('certificate facts', () => {
 		expect(describeCertificate({} as PeerCertificate)).toBe('no certificate presented');
 	});
 });
+
+describe('multi-line replies', () => {
+	it('keep the reply marker on every line when they arrive in one piece', () => {
+		const log = new ConnectionLog();
+		expect(log.add('< 220-ftp-srv test server\r\n220 Ready\r\n')).toEqual(['< 220-ftp-srv test server', '< 220 Ready']);
+		expect(log.add('Listing received: 2 lines')).toEqual(['Listing received: 2 lines']);
+	});
+});

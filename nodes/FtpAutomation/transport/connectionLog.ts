@@ -23,9 +23,12 @@ export class ConnectionLog {
 	/** Stores the message's lines with a timestamp; returns them redacted, without it (for loggers that add their own). */
 	add(message: string): string[] {
 		const time = new Date().toISOString();
+		// A reply that arrives in one piece is logged as one message: keep its direction on every line.
+		const direction = /^[<>] /.exec(message)?.[0] ?? '';
 		const lines = this.redact(message)
 			.split(/\r?\n/)
-			.filter((line) => line.trim() !== '');
+			.filter((line) => line.trim() !== '')
+			.map((line, index) => (index > 0 && !/^[<>] /.test(line) ? direction + line : line));
 		for (const line of lines) this.lines.push(`${time} ${line}`);
 		this.added += lines.length;
 		if (this.lines.length > KEPT_LINES) this.lines.splice(0, this.lines.length - KEPT_LINES);
