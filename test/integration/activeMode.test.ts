@@ -9,6 +9,8 @@ import { promises as fsp } from 'fs';
 import * as net from 'net';
 import * as path from 'path';
 
+import type { ICredentialDataDecryptedObject, IDataObject } from 'n8n-workflow';
+
 import { scriptedFtpServer } from '../helpers/fakeServers';
 import { startFtpServer, type TestFtpServer } from '../helpers/ftpServer';
 import { binaryItem, cleanupBinaryData, initBinaryData, readBinary } from '../helpers/n8nHarness';
@@ -119,31 +121,38 @@ describe('active mode settings', () => {
 });
 
 /**
- * fakeServers' scripted server, answering LIST with `onTransfer`, given the address the client announced with PORT
- * or EPRT; with `refusePort`, PORT is refused as servers without it do.
+ * Runs `test` against fakeServers' scripted server, which answers LIST with `onTransfer` (default: `serveListing`),
+ * given the address the client announced with PORT or EPRT; with `refusePort`, PORT is refused as servers without it do.
  */
-async function scriptedServer(script: {
-	host?: '127.0.0.1' | '::1';
-	refusePort?: boolean;
-	onTransfer: (target: { host: string; port: number }, reply: (line: string) => void) => Promise<void>;
-}) {
+async function withScriptedServer(
+	script: {
+		host?: '127.0.0.1' | '::1';
+		refusePort?: boolean;
+		onTransfer?: (target: { host: string; port: number }, reply: (line: string) => void) => Promise<void>;
+	},
+	test: (server: { commands: string[]; credentials: (overrides?: IDataObject) => ICredentialDataDecryptedObject }) => Promise<void>,
+): Promise<void> {
+	const onTransfer = script.onTransfer ?? serveListing;
 	const server = await scriptedFtpServer({
 		host: script.host,
 		replies: {
 			...(script.refusePort ? { PORT: '500 PORT not understood' } : {}),
-			LIST: async (session) => await script.onTransfer(session.activeTarget!, (line) => session.reply(line)),
+			LIST: async (session) => await onTransfer(session.activeTarget!, (line) => session.reply(line)),
 		},
 	});
-	return {
-		commands: server.commands,
-		credentials: (overrides = {}) =>
-			credentialsFor(
-				{ host: server.host, port: server.port, username: 'scripted-user', password: 'scripted-Pass-9', caCertificate: '' },
-				'none',
-				{ dataConnection: 'active', connectionTimeout: 2, ...overrides },
-			),
-		close: server.close,
-	};
+	try {
+		await test({
+			commands: server.commands,
+			credentials: (overrides = {}) =>
+				credentialsFor(
+					{ host: server.host, port: server.port, username: 'scripted-user', password: 'scripted-Pass-9', caCertificate: '' },
+					'none',
+					{ dataConnection: 'active', connectionTimeout: 2, ...overrides },
+				),
+		});
+	} finally {
+		await server.close();
+	}
 }
 
 /** Connects to the client's listener and sends a one-line listing. */
@@ -154,10 +163,17 @@ async function sendListing(target: { host: string; port: number }, from?: string
 	await once(data, 'close');
 }
 
+/** What a server does for LIST in active mode: 150, the listing over its connection to the client, 226. */
+async function serveListing(target: { host: string; port: number }, reply: (line: string) => void): Promise<void> {
+	reply('150 here it comes');
+	await sendListing(target);
+	reply('226 done');
+}
+
 describe('active mode against a scripted server', () => {
 	it('refuses a connection from another address and accepts the server', async () => {
 		const stranger: { closedBeforeData?: boolean } = {};
-		const server = await scriptedServer({
+		await withScriptedServer({
 			onTransfer: async (target, reply) => {
 				// 127.0.0.2 is on the loopback interface but is not the server's address.
 				const intruder = net.connect({ host: target.host, port: target.port, localAddress: '127.0.0.2' });
@@ -169,56 +185,42 @@ describe('active mode against a scripted server', () => {
 				await sendListing(target);
 				reply('226 done');
 			},
-		});
-		try {
+		}, async (server) => {
 			const { output, log } = await runWithLog(server.credentials(), { operation: 'list', path: '/' });
 			expect(output.map((item) => item.json.name)).toEqual(['hello.txt']);
 			expect(stranger.closedBeforeData).toBe(true);
 			expect(log).toMatch(/Active mode: refused a data connection from 127\.0\.0\.2:\d+ \(expected the server, 127\.0\.0\.1\)/);
-		} finally {
-			await server.close();
-		}
+		});
 	});
 
 	it('explains a server that cannot connect back (425) with the active-mode fix', async () => {
-		const server = await scriptedServer({
+		await withScriptedServer({
 			onTransfer: async (_target, reply) => {
 				reply("425 Can't open data connection.");
 			},
-		});
-		try {
+		}, async (server) => {
 			const error = await failingRun(server.credentials(), { operation: 'list', path: '/' });
 			expect(error.message).toContain("The data connection could not be opened or was closed (server replied: 425 Can't open data connection.)");
 			expect(error.description).toContain('Set Data Connection to Passive');
-		} finally {
-			await server.close();
-		}
+		});
 	});
 
 	it('announces an IPv6 address with EPRT |2| (no PORT), over IPv6 loopback', async () => {
-		const server = await scriptedServer({
+		await withScriptedServer({
 			host: '::1',
-			onTransfer: async (target, reply) => {
-				reply('150 here it comes');
-				await sendListing(target);
-				reply('226 done');
-			},
-		});
-		try {
+		}, async (server) => {
 			const { output, log } = await runWithLog(server.credentials(), { operation: 'list', path: '/' });
 			expect(output.map((item) => item.json.name)).toEqual(['hello.txt']);
 			expect(server.commands.filter((command) => /^(PORT|EPRT)/.test(command))).toEqual([
 				expect.stringMatching(/^EPRT \|2\|::1\|\d+\|$/),
 			]);
 			expect(log).toMatch(/Active mode: the server connected from ::1:\d+/);
-		} finally {
-			await server.close();
-		}
+		});
 	});
 
 	it('closes the connection the server opened when the server then refuses the transfer', async () => {
 		let closedByClient: Promise<unknown> | undefined;
-		const server = await scriptedServer({
+		await withScriptedServer({
 			onTransfer: async (target, reply) => {
 				const data = net.connect({ host: target.host, port: target.port });
 				data.on('error', () => undefined);
@@ -226,52 +228,38 @@ describe('active mode against a scripted server', () => {
 				closedByClient = once(data, 'close');
 				reply('550 No such file or directory.');
 			},
-		});
-		try {
+		}, async (server) => {
 			const error = await failingRun(server.credentials(), { operation: 'list', path: '/' });
 			expect(error.message).toContain('550 No such file or directory.');
 			expect(closedByClient).toBeDefined(); // the server did connect
 			const stillOpen = new Promise((resolve) => setTimeout(() => resolve('still open after 3 s'), 3000).unref());
 			expect(await Promise.race([closedByClient!.then(() => 'closed'), stillOpen])).toBe('closed');
-		} finally {
-			await server.close();
-		}
+		});
 	});
 
 	it('falls back to EPRT when the server refuses PORT', async () => {
-		const server = await scriptedServer({
+		await withScriptedServer({
 			refusePort: true,
-			onTransfer: async (target, reply) => {
-				reply('150 here it comes');
-				await sendListing(target);
-				reply('226 done');
-			},
-		});
-		try {
+		}, async (server) => {
 			const { output } = await runWithLog(server.credentials(), { operation: 'list', path: '/' });
 			expect(output.map((item) => item.json.name)).toEqual(['hello.txt']);
 			expect(server.commands.filter((command) => /^(PORT|EPRT)/.test(command))).toEqual([
 				expect.stringMatching(/^PORT 127,0,0,1,\d+,\d+$/),
 				expect.stringMatching(/^EPRT \|1\|127\.0\.0\.1\|\d+\|$/),
 			]);
-		} finally {
-			await server.close();
-		}
+		});
 	});
 
 	it('fails with the address it waited on when the server never connects', async () => {
-		const server = await scriptedServer({
+		await withScriptedServer({
 			onTransfer: async (_target, reply) => {
 				reply('150 here it comes');
 			},
-		});
-		try {
+		}, async (server) => {
 			const error = await failingRun(server.credentials(), { operation: 'list', path: '/' });
 			expect(error.message).toMatch(/the server did not open the active-mode data connection to 127\.0\.0\.1:\d+ within 2 s/);
 			expect(error.description).toContain('In active mode the server connects back to n8n');
 			expect(error.description).toContain('Set Data Connection to Passive');
-		} finally {
-			await server.close();
-		}
+		});
 	});
 });

@@ -5,7 +5,7 @@ import { pipeline, Transform, type Readable, type TransformCallback } from 'node
 import { TLSSocket } from 'node:tls';
 
 import { enforcePin, pinMismatch } from './certificatePin';
-import { fetchPresentedCertificate, isCertificateRejection } from './certificateProbe';
+import { fetchPresentedCertificate } from './certificateProbe';
 import { ConnectionLog } from './connectionLog';
 import {
 	createClient,
@@ -16,6 +16,7 @@ import {
 import {
 	explainFailure,
 	FtpFailure,
+	isCertificateRejection,
 	isMissingOrDenied,
 	type FailureContext,
 	type FtpStep,
@@ -31,7 +32,7 @@ import {
 } from './listing';
 import { ancestorsAndSelf, checkPath, parentOf, resolvePath } from './paths';
 import { secretsOf, type ConnectionSettings } from './settings';
-import { describeCertificate, describeEndpoints, describeTls, isTls } from './tlsFacts';
+import { describeCertificate, describeEndpoints, describeTls } from './tlsFacts';
 
 /** basic-ftp's own log lines during a LIST; anything else it logs then is the listing text itself. */
 const LIST_PROTOCOL_LINE =
@@ -127,7 +128,7 @@ export class FtpSession {
 		if (!socket.remoteAddress) return; // active mode's placeholder, replaced when the server connects
 		const mode = this.settings.dataConnection === 'active' ? 'active' : 'passive';
 		this.note(`Data connection (${mode}): ${describeEndpoints(socket)}`);
-		if (isTls(socket)) {
+		if (socket instanceof TLSSocket) {
 			socket.once('secureConnect', () =>
 				this.note(
 					`Data connection TLS: ${socket.getProtocol() ?? 'unknown version'}, session ${socket.isSessionReused() ? 'resumed' : 'not resumed (new handshake)'}`,
@@ -257,14 +258,12 @@ export class FtpSession {
 					await this.withRejectedCertificateLogged(async () => await this.client.useTLS(tls)),
 			);
 		const control = this.client.ftp.socket;
-		if (isTls(control)) {
+		const pin = this.settings.pinnedFingerprint;
+		if (control instanceof TLSSocket) {
 			this.note(`TLS: ${describeTls(control)}`);
 			this.note(`Server certificate: ${describeCertificate(control.getPeerCertificate())}`);
-		}
-		const pin = this.settings.pinnedFingerprint;
-		if (pin !== undefined && this.client.ftp.socket instanceof TLSSocket) {
 			// Before login: the password must not reach a server that is not the pinned one.
-			const mismatch = pinMismatch(this.client.ftp.socket, pin);
+			const mismatch = pin === undefined ? undefined : pinMismatch(control, pin);
 			if (mismatch) {
 				this.client.close();
 				throw this.explain(mismatch, this.context('tls'));

@@ -65,6 +65,19 @@ const UNTRUSTED_CERTIFICATE_CODES = new Set([
 	'UNABLE_TO_GET_ISSUER_CERT',
 ]);
 
+/** Node's codes for a server certificate it refused: untrusted, expired or not yet valid, or for another name. */
+const REJECTED_CERTIFICATE_CODES = new Set([
+	...UNTRUSTED_CERTIFICATE_CODES,
+	'CERT_HAS_EXPIRED',
+	'CERT_NOT_YET_VALID',
+	'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+export function isCertificateRejection(error: unknown): boolean {
+	const code = errorCode(error);
+	return typeof code === 'string' && REJECTED_CERTIFICATE_CODES.has(code);
+}
+
 /** 550 is the standard "not found / not allowed"; some servers (ftp-srv) use 551 or the transient 450. */
 export function isMissingOrDenied(code: unknown): boolean {
 	return code === 550 || code === 551 || code === 450;
@@ -331,9 +344,10 @@ export function explainFailure(error: unknown, context: FailureContext): FtpFail
 	}
 	if (typeof code === 'number' && code >= 400) return explainReply(code, text, context);
 
+	// Data connections exist only after login; before it, such words describe the control connection.
+	const afterLogin = context.step !== 'connect' && context.step !== 'tls';
 	// basic-ftp marks errors of an open data connection with "(data socket)": it broke or stood still mid-transfer.
-	const onOpenDataConnection =
-		/\(data socket\)/i.test(text) && context.step !== 'connect' && context.step !== 'tls';
+	const onOpenDataConnection = afterLogin && /\(data socket\)/i.test(text);
 	if (onOpenDataConnection && /^Timeout \(data socket\)/i.test(text)) {
 		const seconds = context.timeoutMs ? ` for ${Math.round(context.timeoutMs / 1000)} s` : '';
 		return new FtpFailure(
@@ -355,11 +369,7 @@ export function explainFailure(error: unknown, context: FailureContext): FtpFail
 			DROPPED_HINT,
 		);
 	}
-	if (
-		/data connection|\(data socket\)/i.test(text) &&
-		context.step !== 'connect' &&
-		context.step !== 'tls'
-	) {
+	if (afterLogin && /data connection|\(data socket\)/i.test(text)) {
 		const target = /(\d{1,3}(?:\.\d{1,3}){3}:\d+|\[[0-9a-f:]+\]:\d+)/i.exec(text)?.[1];
 		return new FtpFailure(
 			context.step,

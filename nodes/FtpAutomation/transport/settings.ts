@@ -313,8 +313,6 @@ export function toConnectionSettings(
  */
 export function secretsOf(settings: ConnectionSettings): string[] {
 	const key = typeof settings.tls?.key === 'string' ? settings.tls.key : '';
-	const keyLines = key
-		.split('\n')
-		.filter((line) => line.length >= 16 && !line.startsWith('-----'));
+	const keyLines = key.split('\n').filter((line) => line.length >= 16 && !line.startsWith('-----'));
 	return [settings.password, key, ...keyLines].filter((secret) => secret.length > 0);
 }

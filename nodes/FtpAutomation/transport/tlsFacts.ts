@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { TLSSocket, type PeerCertificate } from 'node:tls';
+import type { PeerCertificate, TLSSocket } from 'node:tls';
 
 /** `CN=ftp.example.com, O=Example` from a certificate's subject or issuer object. */
 export function distinguishedName(name: PeerCertificate['subject'] | undefined): string {
@@ -34,8 +34,4 @@ export function describeEndpoints(socket: Socket): string {
 	const address = (host: string | undefined, port: number | undefined) =>
 		host?.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 	return `${address(socket.remoteAddress, socket.remotePort)} from ${address(socket.localAddress, socket.localPort)}`;
-}
-
-export function isTls(socket: Socket): socket is TLSSocket {
-	return socket instanceof TLSSocket;
 }
