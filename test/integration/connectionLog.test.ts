@@ -105,7 +105,8 @@ describe('includeConnectionLog', () => {
 		});
 		const downloaded = await runFtpNode(credentials, { operation: 'download', path: '/up.txt', options: { includeConnectionLog: true } });
 		const everything = JSON.stringify([uploaded, downloaded].flat().map((item) => item.json));
-		expect(everything).toContain('Uploaded \\"/up.txt\\"');
+		expect(everything).toMatch(/Uploaded \\"\/\.up\.txt\.[0-9a-f]{8}\.part\\"/);
+		expect(everything).toContain('Stored \\"/up.txt\\": 26 bytes, size confirmed by the server');
 		expect(everything).not.toContain(server.password);
 		expect(everything).not.toContain(FILE_CONTENT.trim());
 	});

@@ -1,6 +1,6 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
-import type { FtpSession } from '../transport';
+import type { UseSession } from '../transport';
 import { optionsField, remotePathField } from './descriptions';
 
 export const description: INodeProperties[] = [
@@ -21,13 +21,16 @@ export const description: INodeProperties[] = [
 
 export async function execute(
 	this: IExecuteFunctions,
-	session: FtpSession,
+	use: UseSession,
 	itemIndex: number,
 ): Promise<INodeExecutionData[]> {
 	const options = this.getNodeParameter('options', itemIndex, {}) as { recursive?: boolean };
-	const result = await session.createFolder(
-		this.getNodeParameter('path', itemIndex),
-		options.recursive ?? true,
+	const result = await use(
+		async (session) =>
+			await session.createFolder(
+				this.getNodeParameter('path', itemIndex),
+				options.recursive ?? true,
+			),
 	);
 	return [{ json: { ...result }, pairedItem: { item: itemIndex } }];
 }

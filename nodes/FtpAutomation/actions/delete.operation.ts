@@ -1,7 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
-import type { FtpSession } from '../transport';
-import { optionsField, remotePathField } from './descriptions';
+import type { UseSession } from '../transport';
+import { concurrencyOption, optionsField, remotePathField } from './descriptions';
 
 export const description: INodeProperties[] = [
 	remotePathField('delete', {
@@ -25,12 +25,13 @@ export const description: INodeProperties[] = [
 				'Whether to delete the folder with everything in it. Without it only an empty folder is deleted.',
 			displayOptions: { show: { folder: [true] } },
 		},
+		concurrencyOption,
 	]),
 ];
 
 export async function execute(
 	this: IExecuteFunctions,
-	session: FtpSession,
+	use: UseSession,
 	itemIndex: number,
 ): Promise<INodeExecutionData[]> {
 	const path = this.getNodeParameter('path', itemIndex);
@@ -38,8 +39,10 @@ export async function execute(
 		folder?: boolean;
 		recursive?: boolean;
 	};
-	const result = options.folder
-		? await session.deleteFolder(path, options.recursive === true)
-		: await session.deleteFile(path);
+	const result = await use(async (session) =>
+		options.folder
+			? await session.deleteFolder(path, options.recursive === true)
+			: await session.deleteFile(path),
+	);
 	return [{ json: { ...result, deleted: true }, pairedItem: { item: itemIndex } }];
 }

@@ -54,3 +54,28 @@ export function optionsField(operation: FtpOperation, options: INodeProperties[]
 		options: [...options, includeConnectionLogOption],
 	};
 }
+
+/** The most connections an execution opens to one server: more rarely helps and many servers refuse them. */
+export const MAX_CONCURRENCY = 16;
+
+/** Offered where many items can run at once: Download, Upload, Delete and (for its subfolders) List. */
+export const concurrencyOption: INodeProperties = {
+	displayName: 'Concurrency',
+	name: 'concurrency',
+	type: 'number',
+	typeOptions: { minValue: 1, maxValue: MAX_CONCURRENCY },
+	default: 1,
+	description:
+		'How many connections to open to the server and use at once, each reused for many items. Results keep the order of the input items. Servers often limit connections per user (vsftpd: max_per_ip); if one more is refused, the node continues with those it has.',
+};
+
+/** Offered by operations that can safely be tried again: Download, Upload and List. */
+export const retriesOption: INodeProperties = {
+	displayName: 'Retries',
+	name: 'retries',
+	type: 'number',
+	typeOptions: { minValue: 0, maxValue: 10 },
+	default: 2,
+	description:
+		'How often to try again after a temporary failure (dropped connection, timeout, or a reply like 421, 425, 426, 450, 451), waiting 0.5 s, then 1 s, 2 s, ... A download resumes where it stopped if the server supports it. Permanent failures (wrong password, file not found, permission denied) are never retried.',
+};

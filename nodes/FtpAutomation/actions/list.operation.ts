@@ -5,8 +5,8 @@ import type {
 	INodeProperties,
 } from 'n8n-workflow';
 
-import type { FtpSession, IncludeEntries } from '../transport';
-import { optionsField, remotePathField } from './descriptions';
+import { walkFolders, type IncludeEntries, type UseSession } from '../transport';
+import { concurrencyOption, optionsField, remotePathField, retriesOption } from './descriptions';
 
 export const description: INodeProperties[] = [
 	{
@@ -46,12 +46,18 @@ export const description: INodeProperties[] = [
 			description:
 				'Whether to list the contents of subfolders too. Symbolic links are listed but not followed.',
 		},
+		{
+			...concurrencyOption,
+			description:
+				'How many connections to open to the server and use at once: with Recursive, that many folders are listed at the same time (and that many input items run at once). Results keep their order. Servers often limit connections per user; if one more is refused, the node continues with those it has.',
+		},
+		retriesOption,
 	]),
 ];
 
 export async function execute(
 	this: IExecuteFunctions,
-	session: FtpSession,
+	use: UseSession,
 	itemIndex: number,
 ): Promise<INodeExecutionData[]> {
 	const path = this.getNodeParameter('path', itemIndex);
@@ -59,8 +65,9 @@ export async function execute(
 		filter?: string;
 		include?: IncludeEntries;
 		recursive?: boolean;
+		retries?: number;
 	};
-	const entries = await session.list(path, options);
+	const entries = await walkFolders(use, path, { ...options, retries: options.retries ?? 2 });
 	return entries.map((entry) => ({
 		json: { ...entry } as IDataObject,
 		pairedItem: { item: itemIndex },

@@ -1,6 +1,6 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
-import type { FtpSession } from '../transport';
+import type { UseSession } from '../transport';
 import { optionsField, remotePathField } from './descriptions';
 
 export const description: INodeProperties[] = [
@@ -29,18 +29,19 @@ export const description: INodeProperties[] = [
 
 export async function execute(
 	this: IExecuteFunctions,
-	session: FtpSession,
+	use: UseSession,
 	itemIndex: number,
 ): Promise<INodeExecutionData[]> {
 	const options = this.getNodeParameter('options', itemIndex, {}) as {
 		createDirectories?: boolean;
 	};
-	const result = await session.rename(
-		this.getNodeParameter('oldPath', itemIndex),
-		this.getNodeParameter('newPath', itemIndex),
-		{
-			createDirectories: options.createDirectories === true,
-		},
+	const result = await use(
+		async (session) =>
+			await session.rename(
+				this.getNodeParameter('oldPath', itemIndex),
+				this.getNodeParameter('newPath', itemIndex),
+				{ createDirectories: options.createDirectories === true },
+			),
 	);
 	return [{ json: { ...result }, pairedItem: { item: itemIndex } }];
 }

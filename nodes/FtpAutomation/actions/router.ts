@@ -1,8 +1,10 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import pLimit from 'p-limit';
 
 import { toNodeError } from '../helpers/nodeError';
-import { FtpSession, toConnectionSettings } from '../transport';
+import { SessionPool, toConnectionSettings, type UseSession } from '../transport';
 import * as createFolder from './createFolder.operation';
+import { MAX_CONCURRENCY } from './descriptions';
 import * as deleteOperation from './delete.operation';
 import * as download from './download.operation';
 import * as list from './list.operation';
@@ -19,17 +21,32 @@ const operations: Record<FtpOperation, OperationExecute> = {
 	createFolder: createFolder.execute,
 };
 
-/** Runs the chosen operation for every input item over one connection, which is always closed at the end. */
+/** Operations whose items may run on several connections at once (see the Concurrency option). */
+const CONCURRENT_OPERATIONS = new Set<FtpOperation>(['list', 'download', 'upload', 'delete']);
+
+function concurrencyOf(context: IExecuteFunctions, operation: FtpOperation): number {
+	if (!CONCURRENT_OPERATIONS.has(operation)) return 1;
+	const wanted = Number(context.getNodeParameter('options.concurrency', 0, 1));
+	return Number.isFinite(wanted) ? Math.min(MAX_CONCURRENCY, Math.max(1, Math.floor(wanted))) : 1;
+}
+
+/**
+ * Runs the chosen operation for every input item on a pool of at most Concurrency connections (one by default),
+ * which is always closed at the end. Items run in input order, up to Concurrency at once; the output keeps the
+ * input order whatever order they finish in.
+ */
 export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const items = this.getInputData();
 	const operation = this.getNodeParameter('operation', 0) as FtpOperation;
 	const execute = operations[operation];
-	const output: INodeExecutionData[] = [];
+	const concurrency = concurrencyOf(this, operation);
 
-	let session: FtpSession;
+	let pool: SessionPool;
 	try {
 		const settings = toConnectionSettings(await this.getCredentials('ftpAutomationApi'));
-		session = await FtpSession.open(settings, { onLogLine: (line) => this.logger.debug(line) });
+		pool = await SessionPool.open(settings, concurrency, {
+			onLogLine: (line) => this.logger.debug(line),
+		});
 	} catch (error) {
 		// Without a connection no item can succeed; with continueOnFail each one says why.
 		if (!this.continueOnFail()) throw toNodeError(this.getNode(), error);
@@ -39,34 +56,47 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 		];
 	}
 
-	// Cancelling the execution in n8n closes the connection, which ends a running transfer at once.
+	// Cancelling the execution in n8n closes the connections, which ends running transfers at once.
 	const cancelSignal = this.getExecutionCancelSignal();
-	const closeOnCancel = () => session.close();
+	const closeOnCancel = () => pool.close();
 	cancelSignal?.addEventListener('abort', closeOnCancel, { once: true });
 
-	try {
-		// The first item's part of the work includes connecting and logging in.
-		let partStart = 0;
-		for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
-			if (cancelSignal?.aborted) break;
-			let results: INodeExecutionData[];
-			try {
-				results = await execute.call(this, session, itemIndex);
-			} catch (error) {
-				const nodeError = toNodeError(this.getNode(), error, itemIndex);
-				if (!this.continueOnFail()) throw nodeError;
-				results = [{ json: { error: nodeError.message }, pairedItem: { item: itemIndex } }];
+	const results: INodeExecutionData[][] = items.map(() => []);
+	const failures: Array<{ itemIndex: number; error: Error }> = [];
+	const runItem = async (itemIndex: number): Promise<void> => {
+		// Without Continue On Fail, the first failure stops items that have not started yet.
+		if (cancelSignal?.aborted || failures.length > 0) return;
+		// The item's own part of the log: what its connections did for it (the first use of each also shows
+		// connecting and logging in).
+		const itemLog: string[] = [];
+		const use: UseSession = async (work) => await pool.use(work, (lines) => itemLog.push(...lines));
+		try {
+			results[itemIndex] = await execute.call(this, use, itemIndex);
+		} catch (error) {
+			const nodeError = toNodeError(this.getNode(), error, itemIndex);
+			if (!this.continueOnFail()) {
+				failures.push({ itemIndex, error: nodeError });
+				return;
 			}
-			if (this.getNodeParameter('options.includeConnectionLog', itemIndex, false) === true) {
-				const connectionLog = session.log.since(partStart);
-				for (const result of results) result.json.connectionLog = connectionLog;
-			}
-			partStart = session.log.mark();
-			output.push(...results);
+			results[itemIndex] = [
+				{ json: { error: nodeError.message }, pairedItem: { item: itemIndex } },
+			];
 		}
+		if (this.getNodeParameter('options.includeConnectionLog', itemIndex, false) === true) {
+			for (const result of results[itemIndex]) result.json.connectionLog = itemLog;
+		}
+	};
+
+	const limit = pLimit(concurrency);
+	try {
+		await Promise.all(
+			items.map(async (_, itemIndex) => await limit(async () => await runItem(itemIndex))),
+		);
 	} finally {
 		cancelSignal?.removeEventListener('abort', closeOnCancel);
-		session.close();
+		pool.close();
 	}
-	return [output];
+	const firstFailure = failures.sort((a, b) => a.itemIndex - b.itemIndex)[0];
+	if (firstFailure) throw firstFailure.error;
+	return [results.flat()];
 }

@@ -1,12 +1,12 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
-import type { FtpSession } from '../transport';
+import type { UseSession } from '../transport';
 
 export type FtpOperation = 'list' | 'download' | 'upload' | 'delete' | 'rename' | 'createFolder';
 
-/** Every operation handles one input item on the node's shared connection. */
+/** Every operation handles one input item, on connections lent by the node's pool (`use`). */
 export type OperationExecute = (
 	this: IExecuteFunctions,
-	session: FtpSession,
+	use: UseSession,
 	itemIndex: number,
 ) => Promise<INodeExecutionData[]>;

@@ -1,14 +1,21 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { Readable } from 'node:stream';
 
-import { binaryInputStream } from '../helpers/binaryInput';
-import type { FtpSession } from '../transport';
-import { optionsField, remotePathField, shownFor } from './descriptions';
+import { binaryInputSource } from '../helpers/binaryInput';
+import type { IfExists, UseSession } from '../transport';
+import {
+	concurrencyOption,
+	optionsField,
+	remotePathField,
+	retriesOption,
+	shownFor,
+} from './descriptions';
 
 export const description: INodeProperties[] = [
 	remotePathField('upload', {
 		placeholder: '/outbound/report.csv',
-		description: 'Remote file to write, including its name. An existing file is replaced.',
+		description:
+			'Remote file to write, including its name. An existing file is replaced unless If File Exists says otherwise.',
 	}),
 	{
 		displayName: 'Binary File',
@@ -45,27 +52,71 @@ export const description: INodeProperties[] = [
 			default: true,
 			description: 'Whether to create missing folders on the way to the file',
 		},
+		{
+			displayName: 'If File Exists',
+			name: 'ifExists',
+			type: 'options',
+			default: 'overwrite',
+			options: [
+				{ name: 'Overwrite', value: 'overwrite', description: 'Replace the existing file' },
+				{
+					name: 'Skip',
+					value: 'skip',
+					description: 'Leave the existing file alone; the output item says skipped: true',
+				},
+				{ name: 'Fail', value: 'error', description: 'Fail the item with an error' },
+				{
+					name: 'Append',
+					value: 'append',
+					description:
+						'Add the data to the end of the existing file (APPE; creates it if missing; no temporary file)',
+				},
+			],
+		},
+		{
+			displayName: 'Safe Upload (Temporary Name)',
+			name: 'atomicUpload',
+			type: 'boolean',
+			default: true,
+			description:
+				'Whether to upload to a hidden temporary name (.NAME.RANDOM.part) in the target folder and rename it onto the target only once the server has confirmed the whole file (and, where it supports SIZE, its size). A failed upload is deleted, so the target never holds a partial file. Turn off for servers that forbid renaming; a failed upload may then leave a partial file.',
+		},
+		concurrencyOption,
+		retriesOption,
 	]),
 ];
 
 export async function execute(
 	this: IExecuteFunctions,
-	session: FtpSession,
+	use: UseSession,
 	itemIndex: number,
 ): Promise<INodeExecutionData[]> {
-	const path = session.resolve(this.getNodeParameter('path', itemIndex));
+	const path = this.getNodeParameter('path', itemIndex);
 	const options = this.getNodeParameter('options', itemIndex, {}) as {
 		createDirectories?: boolean;
+		ifExists?: IfExists;
+		atomicUpload?: boolean;
+		retries?: number;
 	};
-	const source = this.getNodeParameter('binaryData', itemIndex)
-		? await binaryInputStream.call(
-				this,
-				itemIndex,
-				this.getNodeParameter('binaryPropertyName', itemIndex) as string,
-			)
-		: Readable.from(Buffer.from(this.getNodeParameter('fileContent', itemIndex) as string, 'utf8'));
-	const result = await session.upload(source, path, {
-		createDirectories: options.createDirectories ?? true,
-	});
+	const text = this.getNodeParameter('binaryData', itemIndex)
+		? undefined
+		: Buffer.from(this.getNodeParameter('fileContent', itemIndex) as string, 'utf8');
+	const openSource =
+		text === undefined
+			? binaryInputSource.call(
+					this,
+					itemIndex,
+					this.getNodeParameter('binaryPropertyName', itemIndex) as string,
+				)
+			: async () => Readable.from(text);
+	const result = await use(
+		async (session) =>
+			await session.upload(openSource, path, {
+				createDirectories: options.createDirectories ?? true,
+				ifExists: options.ifExists ?? 'overwrite',
+				atomic: options.atomicUpload ?? true,
+				retries: options.retries ?? 2,
+			}),
+	);
 	return [{ json: { ...result }, pairedItem: { item: itemIndex } }];
 }

@@ -4,14 +4,15 @@ import { Readable } from 'node:stream';
 import { FtpFailure } from '../transport';
 
 /**
- * The item's binary property as a stream: read from n8n's binary store by reference when it is stored there
- * (filesystem/S3 mode), so large files are never held in memory; decoded from the item otherwise.
+ * Opens the item's binary property as a stream, as often as asked (once per upload attempt): read from n8n's binary
+ * store by reference when it is stored there (filesystem/S3 mode), so large files are never held in memory; decoded
+ * from the item otherwise. Fails at once, before anything is sent, if the property is missing.
  */
-export async function binaryInputStream(
+export function binaryInputSource(
 	this: IExecuteFunctions,
 	itemIndex: number,
 	propertyName: string,
-): Promise<Readable> {
+): () => Promise<Readable> {
 	const binaries = this.getInputData()[itemIndex]?.binary ?? {};
 	const binary = binaries[propertyName];
 	if (!binary) {
@@ -26,6 +27,7 @@ export async function binaryInputStream(
 				: 'Connect a node that outputs a file (e.g. Read/Write Files from Disk, HTTP Request, Convert to File), or turn off Binary File to upload text.',
 		);
 	}
-	if (binary.id) return await this.helpers.getBinaryStream(binary.id);
-	return Readable.from(await this.helpers.getBinaryDataBuffer(itemIndex, propertyName));
+	const id = binary.id;
+	if (id) return async () => await this.helpers.getBinaryStream(id);
+	return async () => Readable.from(await this.helpers.getBinaryDataBuffer(itemIndex, propertyName));
 }

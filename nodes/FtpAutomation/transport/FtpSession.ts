@@ -1,6 +1,15 @@
-import type { Client } from 'basic-ftp';
+import type { Client, FileInfo } from 'basic-ftp';
+import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
-import { pipeline, Transform, type Readable, type TransformCallback } from 'node:stream';
+import { posix } from 'node:path';
+import {
+	PassThrough,
+	pipeline,
+	Transform,
+	Writable,
+	type Readable,
+	type TransformCallback,
+} from 'node:stream';
 
 import { TLSSocket } from 'node:tls';
 
@@ -21,16 +30,10 @@ import {
 	type FailureContext,
 	type FtpStep,
 } from './errors';
-import {
-	globFilter,
-	includes,
-	isRealEntry,
-	listingFingerprint,
-	toListEntry,
-	type IncludeEntries,
-	type ListEntry,
-} from './listing';
+import { walkFolders, type ListOptions } from './folderWalk';
+import { isRealEntry, type ListEntry } from './listing';
 import { ancestorsAndSelf, checkPath, parentOf, resolvePath } from './paths';
+import { DEFAULT_RETRY_DELAY_MS, isTransient, TransientFailure, withRetries } from './retry';
 import { secretsOf, type ConnectionSettings } from './settings';
 import { describeCertificate, describeEndpoints, describeTls } from './tlsFacts';
 
@@ -42,18 +45,89 @@ function isListingText(message: string): boolean {
 	return !LIST_PROTOCOL_LINE.test(message);
 }
 
-/** Deeper than any real folder tree; reached only when the server shows a link loop as plain folders. */
-const MAX_LIST_DEPTH = 50;
-
-export interface ListOptions {
-	recursive?: boolean;
-	include?: IncludeEntries;
-	filter?: string;
-}
-
 export interface SessionOptions {
 	/** Receives every (already redacted) log line, e.g. n8n's logger at debug level. */
 	onLogLine?: (line: string) => void;
+	/** Prefixes this connection's log lines, to tell apart the connections of a pool. */
+	label?: string;
+	/** The wait before the first retry of a failed transfer; every further wait doubles. */
+	retryDelayMs?: number;
+}
+
+/** What an upload does when the target file already exists. */
+export type IfExists = 'overwrite' | 'skip' | 'error' | 'append';
+
+export interface UploadOptions {
+	createDirectories?: boolean;
+	/** Write to a temporary name in the target folder, then rename onto the target (default true). */
+	atomic?: boolean;
+	ifExists?: IfExists;
+	/** Further attempts after a transient failure. */
+	retries?: number;
+}
+
+export interface UploadResult {
+	path: string;
+	/** Bytes sent; for a skipped upload, the size of the file already there. */
+	size: number;
+	skipped?: boolean;
+	appended?: boolean;
+}
+
+/** Replies to a command the server does not implement (or not with that argument). */
+function isNotImplemented(code: unknown): boolean {
+	return code === 500 || code === 501 || code === 502 || code === 504;
+}
+
+/** A hidden name beside `path` that no reader mistakes for the finished file. */
+function temporaryNameFor(path: string): string {
+	const name = posix.basename(path).slice(0, 180);
+	return posix.join(parentOf(path), `.${name}.${randomBytes(4).toString('hex')}.part`);
+}
+
+/**
+ * The destination of one download attempt: passes bytes on to `target` (the stream n8n stores) with back-pressure,
+ * and never ends it, so that a resumed attempt can continue the same stream.
+ */
+class ForwardingSink extends Writable {
+	bytes = 0;
+
+	constructor(
+		private readonly target: Writable,
+		private readonly onBytes: (count: number) => void,
+	) {
+		super();
+	}
+
+	override _write(
+		chunk: Buffer,
+		_encoding: BufferEncoding,
+		callback: (error?: Error) => void,
+	): void {
+		if (this.target.destroyed) {
+			callback(new Error('the downloaded data could not be stored'));
+			return;
+		}
+		this.bytes += chunk.length;
+		this.onBytes(chunk.length);
+		if (this.target.write(chunk)) {
+			callback();
+			return;
+		}
+		const settle = () => {
+			this.target.off('drain', settle);
+			this.target.off('close', settle);
+			callback(
+				this.target.destroyed ? new Error('the downloaded data could not be stored') : undefined,
+			);
+		};
+		this.target.on('drain', settle);
+		this.target.on('close', settle);
+	}
+
+	override _final(callback: (error?: Error) => void): void {
+		callback();
+	}
 }
 
 /** Counts the bytes that flow through it, so transfers can report their size without buffering. */
@@ -85,7 +159,12 @@ export class FtpSession {
 	private banner = '';
 	private listing = false;
 	private readonly onLogLine: ((line: string) => void) | undefined;
+	private readonly retryDelayMs: number;
 	private serverListsWithMlsd = false;
+	/** Set by close(), e.g. when the execution is cancelled. */
+	private closedOnPurpose = false;
+	/** The server's FEAT reply: feature name → its parameters. */
+	private features = new Map<string, string>();
 	/** Folders known to exist, so that uploads into one folder do not repeat MKD for every item. */
 	private readonly knownDirectories = new Set<string>(['/']);
 	/** The TLS handshake of each data connection; uploads end only after it (see endingAfterHandshake). */
@@ -95,10 +174,11 @@ export class FtpSession {
 		private readonly settings: ConnectionSettings,
 		options: SessionOptions,
 	) {
-		this.log = new ConnectionLog(secretsOf(settings));
+		this.log = new ConnectionLog(secretsOf(settings), options.label);
 		this.client = createClient(settings);
 		this.client.ftp.verbose = true;
 		this.onLogLine = options.onLogLine;
+		this.retryDelayMs = options.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS;
 		const pin = settings.pinnedFingerprint;
 		watchDataConnections(this.client, (socket) => {
 			this.dataHandshakes.set(socket, handshakeOf(socket));
@@ -119,7 +199,7 @@ export class FtpSession {
 	}
 
 	/** Adds a line to the connection log and passes it (redacted) to n8n's logger. */
-	private note(message: string): void {
+	note(message: string): void {
 		for (const line of this.log.add(message)) this.onLogLine?.(line);
 	}
 
@@ -197,7 +277,9 @@ export class FtpSession {
 		return this.serverListsWithMlsd;
 	}
 
+	/** Closes the connection for good: work still running fails, and is neither retried nor reconnected. */
 	close(): void {
+		this.closedOnPurpose = true;
 		this.client.close();
 	}
 
@@ -220,6 +302,36 @@ export class FtpSession {
 		}
 	}
 
+	/**
+	 * Runs `work` until it succeeds or fails for good (see retry.ts); logs every retry and explains the last failure.
+	 * `context` is read when the work has failed, so that it can report how far the work got.
+	 */
+	private async retrying<T>(
+		context: () => FailureContext,
+		retries: number,
+		work: (attemptNumber: number) => Promise<T>,
+	): Promise<T> {
+		try {
+			const attempt = async (attemptNumber: number): Promise<T> =>
+				await work(attemptNumber).catch(async (error: unknown) => {
+					if (!this.closedOnPurpose) return await Promise.reject(error as Error);
+					const failure = this.explain(error, context());
+					failure.transient = false;
+					return await Promise.reject(failure);
+				});
+			return await withRetries(
+				{ retries, firstDelayMs: this.retryDelayMs },
+				attempt,
+				(failure, attemptNumber, delayMs) =>
+					this.note(
+						`Attempt ${attemptNumber} of ${retries + 1} to ${context().action ?? 'run the command'} failed (${failure instanceof Error ? failure.message : String(failure)}); retrying in ${delayMs} ms`,
+					),
+			);
+		} catch (error) {
+			throw this.explain(error, context());
+		}
+	}
+
 	/** The failure as users see it: cause and fix in plain words, redacted, with the tail of the connection log. */
 	private explain(error: unknown, context: FailureContext): FtpFailure {
 		const failure = explainFailure(error, context);
@@ -230,6 +342,7 @@ export class FtpSession {
 			failure.replyCode,
 		);
 		redacted.connectionLog = this.log.tail();
+		redacted.transient = isTransient(error);
 		return redacted;
 	}
 
@@ -278,26 +391,24 @@ export class FtpSession {
 		await this.attempt(
 			this.context('login', { action: 'prepare the session after login' }),
 			async () => {
-				if (utf8) {
-					await this.client.useDefaultSettings();
-				} else {
-					// basic-ftp's useDefaultSettings, minus OPTS UTF8 ON: it would switch some servers to UTF-8
-					// names while this connection speaks Latin-1.
-					const features = await this.client.features();
-					this.client.availableListCommands = features.has('MLST')
-						? ['MLSD', 'LIST -a', 'LIST']
-						: ['LIST -a', 'LIST'];
-					await this.client.send('TYPE I');
-					await this.client.sendIgnoringError('STRU F');
-					if (features.has('MLST')) {
-						await this.client.sendIgnoringError(
-							'OPTS MLST type;size;modify;unique;unix.mode;unix.owner;unix.group;unix.ownername;unix.groupname;',
-						);
-					}
-					if (this.client.ftp.hasTLS) {
-						await this.client.sendIgnoringError('PBSZ 0');
-						await this.client.sendIgnoringError('PROT P');
-					}
+				// basic-ftp's useDefaultSettings, keeping the FEAT reply (SIZE, REST) and sending OPTS UTF8 ON only
+				// for UTF-8: it would switch some servers to UTF-8 names while this connection speaks Latin-1.
+				const features = await this.client.features();
+				this.features = features;
+				this.client.availableListCommands = features.has('MLST')
+					? ['MLSD', 'LIST -a', 'LIST']
+					: ['LIST -a', 'LIST'];
+				await this.client.send('TYPE I');
+				await this.client.sendIgnoringError('STRU F');
+				if (utf8) await this.client.sendIgnoringError('OPTS UTF8 ON');
+				if (features.has('MLST')) {
+					await this.client.sendIgnoringError(
+						'OPTS MLST type;size;modify;unique;unix.mode;unix.owner;unix.group;unix.ownername;unix.groupname;',
+					);
+				}
+				if (this.client.ftp.hasTLS) {
+					await this.client.sendIgnoringError('PBSZ 0');
+					await this.client.sendIgnoringError('PROT P');
 				}
 				this.serverListsWithMlsd = this.client.availableListCommands.some((command) =>
 					command.startsWith('MLSD'),
@@ -313,6 +424,13 @@ export class FtpSession {
 	/** After a timeout or a dropped connection basic-ftp closes the client; later items get a fresh one. */
 	private async reconnectIfClosed(): Promise<void> {
 		if (!this.client.closed) return;
+		if (this.closedOnPurpose) {
+			throw new FtpFailure(
+				'command',
+				'The connection was closed because the execution was cancelled',
+				'Run the workflow again to finish the work.',
+			);
+		}
 		this.note('The previous connection was closed; reconnecting');
 		this.knownDirectories.clear();
 		this.knownDirectories.add('/');
@@ -345,80 +463,54 @@ export class FtpSession {
 		return true;
 	}
 
+	/** Lists `path` (and its subfolders if recursive) over this one connection. */
 	async list(path: unknown, options: ListOptions = {}): Promise<ListEntry[]> {
-		const root = this.resolve(path);
-		const matches = globFilter(options.filter);
-		const include = options.include ?? 'both';
-		const entries: ListEntry[] = [];
-		const visited = new Set<string>();
-		const context = this.context('command', { action: 'list the folder', path: root });
+		return await walkFolders(async (work) => await work(this), path, options);
+	}
 
-		await this.command(context, async () => {
-			// LIST of a missing folder is an empty success on some servers (vsftpd): ask first.
-			if (!(await this.isDirectory(root))) {
-				throw new FtpFailure(
-					'command',
-					`The folder "${root}" does not exist or cannot be opened`,
-					'Check the path; relative paths start at the login folder (' + this.loginDirectory + ').',
-					550,
-				);
-			}
-		});
-
-		const walk = async (
-			directory: string,
-			relativeDirectory: string,
-			ancestors: string[],
-		): Promise<void> => {
-			// Symbolic links are listed but never entered, and every folder is entered once.
-			if (visited.has(directory)) return;
-			visited.add(directory);
-			if (ancestors.length > MAX_LIST_DEPTH) {
-				throw new FtpFailure(
-					'command',
-					`The folder "${root}" is nested more than ${MAX_LIST_DEPTH} levels deep at "${directory}"`,
-					'A folder link on the server probably points back to one of its parents. List a narrower folder, or turn off Recursive.',
-				);
-			}
-			const infos = (
-				await this.command({ ...context, path: directory }, async () => {
-					this.listing = true;
-					try {
-						return await this.client.list(directory);
-					} finally {
-						this.listing = false;
-					}
-				})
-			).filter(isRealEntry);
-			// Some servers (ftp-srv, Windows junctions) show a link to a parent as a plain folder. Its contents
-			// are then exactly those of that parent: list it, but do not descend into the same folder again.
-			const fingerprint = listingFingerprint(infos);
-			if (ancestors.includes(fingerprint)) {
-				this.note(
-					`Not descending into ${directory}: it lists exactly what one of its parents lists (a folder link?)`,
-				);
-				return;
-			}
-			for (const info of infos) {
-				const entry = toListEntry(info, directory);
-				const relativePath =
-					relativeDirectory === '' ? entry.name : `${relativeDirectory}/${entry.name}`;
-				if (includes(include, entry.type) && matches(relativePath)) {
-					if (entry.modifiedAt === null && entry.type === 'file' && !this.serverListsWithMlsd) {
-						entry.modifiedAt = await this.modificationTime(entry.path);
-					}
-					entries.push(entry);
+	/** The absolute path of a folder the user named; fails with an explanation if it does not exist. */
+	async existingFolder(path: unknown): Promise<string> {
+		const folder = this.resolve(path);
+		await this.command(
+			this.context('command', { action: 'list the folder', path: folder }),
+			async () => {
+				// LIST of a missing folder is an empty success on some servers (vsftpd): ask first.
+				if (!(await this.isDirectory(folder))) {
+					throw new FtpFailure(
+						'command',
+						`The folder "${folder}" does not exist or cannot be opened`,
+						'Check the path; relative paths start at the login folder (' +
+							this.loginDirectory +
+							').',
+						550,
+					);
 				}
-				if (options.recursive && entry.type === 'directory')
-					await walk(entry.path, relativePath, [...ancestors, fingerprint]);
-			}
-		};
-		await walk(root, '', []);
-		return entries;
+			},
+		);
+		return folder;
+	}
+
+	/** One folder's entries, without "." and ".."; `directory` must be an absolute, checked path. */
+	async listFolder(directory: string, retries = 0): Promise<FileInfo[]> {
+		const context = this.context('command', { action: 'list the folder', path: directory });
+		const infos = await this.retrying(
+			() => context,
+			retries,
+			async () => {
+				await this.reconnectIfClosed();
+				this.listing = true;
+				try {
+					return await this.client.list(directory);
+				} finally {
+					this.listing = false;
+				}
+			},
+		);
+		return infos.filter(isRealEntry);
 	}
 
 	/** MDTM, for servers whose LIST gives only a rounded local date; null when the server does not say. */
-	private async modificationTime(path: string): Promise<string | null> {
+	async modificationTime(path: string): Promise<string | null> {
 		try {
 			const date = await this.client.lastMod(path);
 			return Number.isNaN(date.getTime()) ? null : date.toISOString();
@@ -432,42 +524,106 @@ export class FtpSession {
 		}
 	}
 
+	/** The size the server reports for a file (SIZE), or undefined if it does not say. */
+	private async remoteSize(path: string): Promise<number | undefined> {
+		if (!this.features.has('SIZE')) return undefined;
+		return await this.client
+			.size(path)
+			.catch(async (error: unknown) =>
+				this.client.closed ? await Promise.reject(error as Error) : undefined,
+			);
+	}
+
 	/**
 	 * Streams a remote file into `consume` (e.g. n8n's prepareBinaryData) without buffering it; returns what
-	 * `consume` returned and the number of bytes received.
+	 * `consume` returned and the number of bytes received. The byte count is checked against SIZE where the
+	 * server supports it. After a transient failure the download is tried again; once bytes have arrived, it
+	 * resumes where it stopped (REST), so `consume` sees one uninterrupted stream of the whole file.
 	 */
 	async download<T>(
 		path: unknown,
 		consume: (stream: Readable) => Promise<T>,
+		options: { retries?: number } = {},
 	): Promise<{ result: T; size: number }> {
 		const remotePath = this.resolve(path);
-		const context = this.context('transfer', { action: 'download', path: remotePath });
-		await this.reconnectIfClosed();
-		const counter = new ByteCounter();
-		// The transfer's own promise reports failures; this listener only keeps an error that arrives before
-		// `consume` has subscribed from crashing the process as an unhandled 'error' event.
-		counter.on('error', () => undefined);
-		const transfer = this.timed(
-			`Downloaded "${remotePath}"`,
-			() => counter.bytes,
-			async () => await this.client.downloadTo(counter, remotePath),
-		);
-		// If the server refuses before any data flows, the stream would never end: end it with the error.
-		transfer.catch((error: unknown) =>
-			counter.destroy(error instanceof Error ? error : new Error(String(error))),
-		);
-		// `consume` starts once data flows (or an empty file has arrived whole), so a refused download leaves
-		// no empty file in n8n's binary store.
-		const consumed = Promise.race([counter.firstByte, transfer]).then(
-			async () => await consume(counter),
-		);
-		const [transferOutcome, consumeOutcome] = await Promise.allSettled([transfer, consumed]);
+		const output = new PassThrough();
+		// Failures are reported by the promises below; this only keeps an early one from crashing the process.
+		output.on('error', () => undefined);
+		let received = 0;
+		let expectedSize: number | undefined;
+		let consumed: Promise<T> | undefined;
+		let storeFailure: unknown;
+		// `consume` starts once data flows (or an empty file has arrived whole), so a refused download leaves no
+		// empty file in n8n's binary store.
+		const startConsuming = (): Promise<T> =>
+			(consumed ??= consume(output).catch(async (error: unknown) => {
+				storeFailure ??= error;
+				output.destroy();
+				return await Promise.reject(error as Error);
+			}));
+		const context = (): FailureContext =>
+			this.context('transfer', {
+				action: 'download',
+				path: remotePath,
+				bytesTransferred: received,
+			});
 
-		if (transferOutcome.status === 'rejected') {
-			const reason: unknown = transferOutcome.reason;
+		let failure = await this.retrying(context, options.retries ?? 0, async (attemptNumber) => {
+			// n8n could not store what arrived (e.g. a full disk): trying again would not help.
+			if (storeFailure !== undefined)
+				throw new FtpFailure('transfer', 'n8n could not store the data', '');
+			await this.reconnectIfClosed();
+			if (attemptNumber === 1) expectedSize = await this.remoteSize(remotePath);
+			const resumeAt = received;
+			const sink = new ForwardingSink(output, (count) => {
+				received += count;
+				void startConsuming().catch(() => undefined);
+			});
+			if (resumeAt > 0) this.note(`Resuming the download of "${remotePath}" at byte ${resumeAt}`);
+			await this.timed(
+				`Downloaded "${remotePath}"${resumeAt > 0 ? ` from byte ${resumeAt}` : ''}`,
+				() => sink.bytes,
+				async () => await this.client.downloadTo(sink, remotePath, resumeAt),
+			).catch(async (error: unknown) => {
+				const code = (error as { code?: unknown }).code;
+				if (resumeAt > 0 && sink.bytes === 0 && isNotImplemented(code)) {
+					throw new FtpFailure(
+						'transfer',
+						`The download of "${remotePath}" was interrupted after ${resumeAt} bytes, and the server cannot resume it (REST refused: ${(error as Error).message})`,
+						'Try again later; with a server that cannot resume, a file has to arrive in one unbroken transfer.',
+						code as number,
+					);
+				}
+				return await Promise.reject(error as Error);
+			});
+			if (expectedSize !== undefined && received < expectedSize) {
+				throw new TransientFailure(
+					`the transfer ended after ${received} of the ${expectedSize} bytes the server announced (SIZE)`,
+				);
+			}
+		}).then(
+			() => undefined,
+			(error: unknown) => error,
+		);
+		if (failure === undefined && expectedSize !== undefined && received > expectedSize) {
+			failure = this.explain(
+				new FtpFailure(
+					'transfer',
+					`"${remotePath}" changed during the download: the server announced ${expectedSize} bytes (SIZE), ${received} arrived`,
+					'The file is probably still being written. Download it once it is complete (e.g. when its size stays the same between two listings).',
+				),
+				context(),
+			);
+		}
+		if (failure !== undefined) {
+			output.destroy();
+			await consumed?.catch(() => undefined);
+			if (storeFailure !== undefined) {
+				throw this.explain(storeFailure, { ...context(), action: 'store the downloaded data of' });
+			}
 			if (
-				counter.bytes === 0 &&
-				isMissingOrDenied((reason as { code?: unknown }).code) &&
+				received === 0 &&
+				isMissingOrDenied((failure as FtpFailure).replyCode) &&
 				(await this.isDirectory(remotePath))
 			) {
 				throw new FtpFailure(
@@ -476,47 +632,217 @@ export class FtpSession {
 					'Use the List operation to find the files in it, then download each file.',
 				);
 			}
-			throw this.explain(reason, { ...context, bytesTransferred: counter.bytes });
+			throw failure;
 		}
-		if (consumeOutcome.status === 'rejected') {
-			throw this.explain(consumeOutcome.reason, {
-				...context,
-				action: 'store the downloaded data of',
-			});
-		}
-		return { result: (consumeOutcome as PromiseFulfilledResult<T>).value, size: counter.bytes };
+		output.end();
+		const result = await startConsuming().catch((error: unknown) => {
+			throw this.explain(error, { ...context(), action: 'store the downloaded data of' });
+		});
+		return { result, size: received };
 	}
 
-	/** Streams `source` to `path`; returns the number of bytes sent. */
-	async upload(
+	/** The size of the file at `path`, or null if there is none; fails if a folder is there. */
+	private async existingFileSize(path: string): Promise<number | null> {
+		const context = this.context('command', { action: 'check whether the target exists', path });
+		let size = 0;
+		const failure = await this.failureOf(context, async () => {
+			size = await this.client.size(path);
+		});
+		if (failure === undefined) return size;
+		if (this.client.closed) throw failure;
+		if (await this.isDirectory(path)) {
+			throw new FtpFailure(
+				'input',
+				`"${path}" is a folder, not a file`,
+				'Give the path of a file to write, including its name.',
+			);
+		}
+		if (!isNotImplemented(failure.replyCode)) return null;
+		// No SIZE: look for the name in its folder's listing.
+		const name = posix.basename(path);
+		const entry = (await this.listFolder(parentOf(path))).find((info) => info.name === name);
+		return entry ? entry.size : null;
+	}
+
+	/** Sends `source` to `remotePath` with STOR (or APPE); returns the number of bytes sent. */
+	private async store(
 		source: Readable,
-		path: unknown,
-		options: { createDirectories?: boolean } = {},
-	): Promise<{ path: string; size: number }> {
-		const remotePath = this.resolve(path);
-		if (options.createDirectories) await this.ensureDirectory(parentOf(remotePath));
+		remotePath: string,
+		command: 'STOR' | 'APPE',
+	): Promise<number> {
 		const counter = new ByteCounter();
 		// A source that fails (e.g. a binary file missing from n8n's store) fails the upload through `counter`.
 		pipeline(source, counter, () => undefined);
+		const upload = endingAfterHandshake(counter, async () => await this.currentDataHandshake());
 		try {
-			await this.command(
-				this.context('transfer', { action: 'upload', path: remotePath }),
+			await this.timed(
+				`${command === 'APPE' ? 'Appended to' : 'Uploaded'} "${remotePath}"`,
+				() => counter.bytes,
 				async () =>
-					await this.timed(
-						`Uploaded "${remotePath}"`,
-						() => counter.bytes,
-						async () =>
-							await this.client.uploadFrom(
-								endingAfterHandshake(counter, async () => await this.currentDataHandshake()),
-								remotePath,
-							),
-					),
+					command === 'APPE'
+						? await this.client.appendFrom(upload, remotePath)
+						: await this.client.uploadFrom(upload, remotePath),
 			);
 		} finally {
 			// If the server refused before reading, this releases the source (e.g. an open file in n8n's store).
 			counter.destroy();
 		}
-		return { path: remotePath, size: counter.bytes };
+		return counter.bytes;
+	}
+
+	/** Fails (transiently: a new attempt may succeed) if the server holds a different size than expected. */
+	private async verifyStoredSize(remotePath: string, expected: number): Promise<void> {
+		const stored = await this.remoteSize(remotePath);
+		if (stored !== undefined && stored !== expected) {
+			throw new TransientFailure(
+				`the server holds ${stored} bytes of "${remotePath}" after the upload, ${expected} were sent`,
+			);
+		}
+	}
+
+	/** Deletes a file we wrote and no longer want (a temporary upload); a failure is logged, not thrown. */
+	private async removeQuietly(remotePath: string): Promise<void> {
+		try {
+			await this.reconnectIfClosed();
+			await this.client.remove(remotePath, true);
+			this.note(`Removed the incomplete upload "${remotePath}"`);
+		} catch (error) {
+			this.note(
+				`Could not remove the incomplete upload "${remotePath}": ${(error as Error).message}`,
+			);
+		}
+	}
+
+	/**
+	 * Uploads what `openSource` streams to `path`. By default the bytes go to a hidden temporary name in the target
+	 * folder, and only a complete upload (confirmed by the server and, where SIZE works, of the right size) is renamed
+	 * onto the target; a failed one is deleted, so the target never holds a partial file. `openSource` is called
+	 * once per attempt.
+	 */
+	async upload(
+		openSource: () => Promise<Readable>,
+		path: unknown,
+		options: UploadOptions = {},
+	): Promise<UploadResult> {
+		const remotePath = this.resolve(path);
+		const ifExists = options.ifExists ?? 'overwrite';
+		const retries = options.retries ?? 0;
+		if (options.createDirectories) await this.ensureDirectory(parentOf(remotePath));
+		const existingSize = ifExists === 'overwrite' ? null : await this.existingFileSize(remotePath);
+		if (existingSize !== null && ifExists === 'skip') {
+			this.note(
+				`"${remotePath}" exists (${existingSize} bytes): not uploaded (If File Exists: Skip)`,
+			);
+			return { path: remotePath, size: existingSize, skipped: true };
+		}
+		if (existingSize !== null && ifExists === 'error') {
+			throw new FtpFailure(
+				'input',
+				`"${remotePath}" already exists on the server (${existingSize} bytes)`,
+				'Set If File Exists to Overwrite, Skip or Append, or upload under another name.',
+			);
+		}
+		if (ifExists === 'append')
+			return await this.append(openSource, remotePath, existingSize ?? 0, retries);
+
+		const atomic = options.atomic ?? true;
+		const target = atomic ? temporaryNameFor(remotePath) : remotePath;
+		const context = (): FailureContext =>
+			this.context('transfer', { action: 'upload', path: remotePath });
+		let sent = 0;
+		await this.retrying(context, retries, async () => {
+			await this.reconnectIfClosed();
+			await (async () => {
+				sent = await this.store(await openSource(), target, 'STOR');
+				await this.verifyStoredSize(target, sent);
+			})().catch(async (error: unknown) => {
+				// Also before a retry: some servers (ProFTPD without AllowOverwrite) refuse to STOR over a file.
+				if (atomic) await this.removeQuietly(target);
+				return await Promise.reject(error as Error);
+			});
+		});
+		if (atomic) {
+			await this.moveOnto(target, remotePath);
+			this.note(
+				`Stored "${remotePath}": ${sent} bytes${this.features.has('SIZE') ? ', size confirmed by the server,' : ''} written as "${target}", then renamed`,
+			);
+		}
+		return { path: remotePath, size: sent };
+	}
+
+	/** Renames a finished temporary upload onto `target`, replacing a file that is there. */
+	private async moveOnto(temporary: string, target: string): Promise<void> {
+		const context = this.context('command', {
+			action: 'rename the uploaded temporary file onto',
+			path: target,
+		});
+		let failure = await this.failureOf(
+			context,
+			async () => await this.client.rename(temporary, target),
+		);
+		if (
+			failure &&
+			!this.client.closed &&
+			(isMissingOrDenied(failure.replyCode) || failure.replyCode === 553)
+		) {
+			// Some servers (ProFTPD without AllowOverwrite, pure-ftpd) do not rename onto an existing file.
+			const removed = await this.client.remove(target, true);
+			if (removed.code < 300) {
+				this.note(`Replaced the existing "${target}": deleted it, then renamed the upload onto it`);
+				failure = await this.failureOf(
+					context,
+					async () => await this.client.rename(temporary, target),
+				);
+			}
+		}
+		if (failure) {
+			await this.removeQuietly(temporary);
+			throw failure;
+		}
+	}
+
+	/**
+	 * Appends to `remotePath` with APPE (no temporary file: the bytes belong at the end of the existing file). A retry
+	 * happens only while the server's file is unchanged, so that no byte is ever appended twice.
+	 */
+	private async append(
+		openSource: () => Promise<Readable>,
+		remotePath: string,
+		sizeBefore: number,
+		retries: number,
+	): Promise<UploadResult> {
+		const context = (): FailureContext =>
+			this.context('transfer', { action: 'append to', path: remotePath });
+		let sent = 0;
+		await this.retrying(context, retries, async () => {
+			await this.reconnectIfClosed();
+			sent = await this.store(await openSource(), remotePath, 'APPE').catch(
+				async (error: unknown) => {
+					const sizeNow = await this.existingFileSize(remotePath).then(
+						(size) => size ?? 0,
+						() => undefined,
+					);
+					return await Promise.reject(
+						sizeNow === sizeBefore
+							? (error as Error)
+							: new FtpFailure(
+									'transfer',
+									`The append to "${remotePath}" was interrupted after the server had stored part of it: the file has ${sizeNow ?? 'an unknown number of'} bytes now, ${sizeBefore} before (${(error as Error).message})`,
+									'Check the end of the file on the server before appending again; retrying could append the same bytes twice.',
+								),
+					);
+				},
+			);
+			const sizeNow = await this.remoteSize(remotePath);
+			if (sizeNow !== undefined && sizeNow !== sizeBefore + sent) {
+				throw new FtpFailure(
+					'transfer',
+					`After appending ${sent} bytes to "${remotePath}" (${sizeBefore} bytes before), the server holds ${sizeNow} bytes`,
+					'Another program may be writing to the same file at the same time.',
+				);
+			}
+		});
+		return { path: remotePath, size: sent, appended: true };
 	}
 
 	private async currentDataHandshake(): Promise<void> {
@@ -534,7 +860,10 @@ export class FtpSession {
 				for (const directory of ancestorsAndSelf(path)) {
 					// Asked first because some servers answer MKD of an existing folder with success.
 					if (this.knownDirectories.has(directory) || (await this.isDirectory(directory))) continue;
-					await this.client.send(`MKD ${directory}`);
+					// Another connection of the pool may create the same folder at the same moment.
+					const made = await this.client.sendIgnoringError(`MKD ${directory}`);
+					if (made.code >= 400 && !(await this.isDirectory(directory)))
+						await this.client.send(`MKD ${directory}`);
 					this.knownDirectories.add(directory);
 					created = directory === path;
 				}

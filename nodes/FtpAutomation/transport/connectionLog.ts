@@ -10,7 +10,11 @@ export class ConnectionLog {
 	/** Lines added over the log's life, including those dropped since. */
 	private added = 0;
 
-	constructor(private readonly secrets: readonly string[] = []) {}
+	/** `label` tells apart the lines of the connections of one pool, e.g. "[2]". */
+	constructor(
+		private readonly secrets: readonly string[] = [],
+		private readonly label?: string,
+	) {}
 
 	redact(text: string): string {
 		let result = text.replace(/^(\s*[<>]?\s*PASS\s).*$/gim, '$1***');
@@ -29,7 +33,8 @@ export class ConnectionLog {
 			.split(/\r?\n/)
 			.filter((line) => line.trim() !== '')
 			.map((line, index) => (index > 0 && !/^[<>] /.test(line) ? direction + line : line));
-		for (const line of lines) this.lines.push(`${time} ${line}`);
+		const prefix = this.label ? `${time} ${this.label}` : time;
+		for (const line of lines) this.lines.push(`${prefix} ${line}`);
 		this.added += lines.length;
 		if (this.lines.length > KEPT_LINES) this.lines.splice(0, this.lines.length - KEPT_LINES);
 		return lines;

@@ -28,6 +28,8 @@ export const STEP_LABELS: Record<FtpStep, string> = {
 export class FtpFailure extends Error {
 	/** The last lines of the (redacted) connection log when the failure happened. */
 	connectionLog: string[] = [];
+	/** Whether trying again may succeed (a dropped connection, a temporary refusal); see retry.ts. */
+	transient = false;
 
 	constructor(
 		readonly step: FtpStep,

@@ -6,7 +6,15 @@ export {
 	type FailureContext,
 	type FtpStep,
 } from './errors';
-export { FtpSession, type ListOptions, type SessionOptions } from './FtpSession';
+export { walkFolders, type ListOptions, type UseSession } from './folderWalk';
+export {
+	FtpSession,
+	type IfExists,
+	type SessionOptions,
+	type UploadOptions,
+	type UploadResult,
+} from './FtpSession';
+export { SessionPool } from './sessionPool';
 export { globFilter, toListEntry, type IncludeEntries, type ListEntry } from './listing';
 export { checkPath } from './paths';
 export {
