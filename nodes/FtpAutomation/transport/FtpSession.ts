@@ -643,13 +643,7 @@ export class FtpSession {
 
 	/** The size of the file at `path`, or null if there is none; fails if a folder is there. */
 	private async existingFileSize(path: string): Promise<number | null> {
-		const context = this.context('command', { action: 'check whether the target exists', path });
-		let size = 0;
-		const failure = await this.failureOf(context, async () => {
-			size = await this.client.size(path);
-		});
-		if (failure === undefined) return size;
-		if (this.client.closed) throw failure;
+		// Asked first: some servers (ftp-srv) answer SIZE of a folder with a size.
 		if (await this.isDirectory(path)) {
 			throw new FtpFailure(
 				'input',
@@ -657,6 +651,15 @@ export class FtpSession {
 				'Give the path of a file to write, including its name.',
 			);
 		}
+		let size = 0;
+		const failure = await this.failureOf(
+			this.context('command', { action: 'check whether the target exists', path }),
+			async () => {
+				size = await this.client.size(path);
+			},
+		);
+		if (failure === undefined) return size;
+		if (this.client.closed) throw failure;
 		if (!isNotImplemented(failure.replyCode)) return null;
 		// No SIZE: look for the name in its folder's listing.
 		const name = posix.basename(path);
