@@ -1,7 +1,7 @@
 /**
  * Small fakes on loopback for failures that a real server and a correct client do not produce on their own, or not
- * on demand: a closed port, a server that accepts and never answers, a TCP proxy that drops or stalls data
- * connections in the middle of a transfer, and a scripted FTP server that sends the exact replies of a real one.
+ * on demand: a closed port, a server that accepts and never answers, and a scripted FTP server that sends the exact
+ * replies of a real one (a proxy that breaks connections on purpose is in faultProxy.ts).
  * Everything listens on 127.0.0.1 only, on ports the operating system picks; `close()` ends every socket it made.
  */
 import { once } from 'events';
@@ -65,122 +65,6 @@ export async function silentServer(): Promise<SilentServer> {
 			return accepted;
 		},
 		close: async () => await shutDown(server, sockets),
-	};
-}
-
-export interface DataProxy {
-	host: string;
-	port: number;
-	/** Data connections opened through the proxy, and how many of them it cut or stalled. */
-	readonly dataConnections: number;
-	readonly interrupted: number;
-	close(): Promise<void>;
-}
-
-/**
- * A plain-FTP proxy in front of `target`: it forwards the control connection, rewrites the server's `227` (PASV) and
- * `229` (EPSV) replies so that data connections go through the proxy too, and after `afterBytes` bytes of a data
- * connection either resets it (`reset`: both ends, as a crashing NAT box or a firewall that kills the flow would) or
- * stops forwarding and keeps it open (`stall`: the bytes stop, the connection stays up).
- */
-export async function interruptingDataProxy(
-	target: { host: string; port: number },
-	options: { afterBytes: number; mode: 'reset' | 'stall' },
-): Promise<DataProxy> {
-	const sockets = new Set<net.Socket>();
-	const dataServers = new Set<net.Server>();
-	let dataConnections = 0;
-	let interrupted = 0;
-
-	/** Opens a proxy port for one passive data connection to `port` on the target; returns the proxy's port. */
-	const proxyData = async (port: number): Promise<number> => {
-		const dataServer = net.createServer((client) => {
-			dataConnections++;
-			track(sockets, client);
-			const upstream = track(sockets, net.connect({ host: target.host, port }));
-			let forwarded = 0;
-			let cut = false;
-			const relay = (from: net.Socket, to: net.Socket) => {
-				from.on('data', (chunk: Buffer) => {
-					if (cut) return;
-					forwarded += chunk.length;
-					to.write(chunk);
-					if (forwarded < options.afterBytes) return;
-					cut = true;
-					interrupted++;
-					if (options.mode === 'reset') {
-						client.resetAndDestroy();
-						upstream.resetAndDestroy();
-					} else {
-						client.pause();
-						upstream.pause();
-					}
-				});
-				from.on('end', () => {
-					if (!cut) to.end();
-				});
-			};
-			relay(upstream, client);
-			relay(client, upstream);
-			client.once('close', () => {
-				if (!cut) upstream.destroy();
-			});
-			upstream.once('close', () => {
-				if (!cut) client.destroy();
-			});
-			dataServer.close();
-		});
-		dataServers.add(dataServer);
-		return await listen(dataServer);
-	};
-
-	const server = net.createServer((client) => {
-		track(sockets, client);
-		const upstream = track(sockets, net.connect({ host: target.host, port: target.port }));
-		client.pipe(upstream);
-		let buffered = '';
-		let replies = Promise.resolve();
-		upstream.on('data', (chunk: Buffer) => {
-			buffered += chunk.toString('latin1');
-			const lines: string[] = [];
-			for (let end = buffered.indexOf('\r\n'); end >= 0; end = buffered.indexOf('\r\n')) {
-				lines.push(buffered.slice(0, end));
-				buffered = buffered.slice(end + 2);
-			}
-			// In order: a rewritten reply waits for its proxy port, and later lines wait for it.
-			replies = replies.then(async () => {
-				for (const line of lines) {
-					const pasv = /^227 .*?(\d+),(\d+),(\d+),(\d+),(\d+),(\d+)/.exec(line);
-					const epsv = /^229 .*\(\|\|\|(\d+)\|\)/.exec(line);
-					let out = line;
-					if (pasv) {
-						const port = await proxyData(Number(pasv[5]) * 256 + Number(pasv[6]));
-						out = `227 Entering Passive Mode (127,0,0,1,${port >> 8},${port & 255}).`;
-					} else if (epsv) {
-						const port = await proxyData(Number(epsv[1]));
-						out = `229 Entering Extended Passive Mode (|||${port}|)`;
-					}
-					client.write(`${out}\r\n`, 'latin1');
-				}
-			});
-		});
-		client.once('close', () => upstream.destroy());
-		upstream.once('close', () => client.destroy());
-	});
-	const port = await listen(server);
-	return {
-		host: HOST,
-		port,
-		get dataConnections() {
-			return dataConnections;
-		},
-		get interrupted() {
-			return interrupted;
-		},
-		close: async () => {
-			for (const dataServer of dataServers) dataServer.close();
-			await shutDown(server, sockets);
-		},
 	};
 }
 

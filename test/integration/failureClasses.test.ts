@@ -18,12 +18,12 @@ import { generate } from 'selfsigned';
 import { testCertificate } from '../helpers/certificates';
 import {
 	closedPort,
-	interruptingDataProxy,
 	scriptedFtpServer,
 	silentServer,
 	type FtpScript,
 	type ScriptedFtpServer,
 } from '../helpers/fakeServers';
+import { startFaultProxy } from '../helpers/faultProxy';
 import { startFtpServer, type TestFtpServer } from '../helpers/ftpServer';
 import { cleanupBinaryData, initBinaryData } from '../helpers/n8nHarness';
 import { credentialsFor, failingRun, runFtpNode } from '../helpers/nodeRun';
@@ -349,10 +349,10 @@ describe('11. file or folder not found, permission denied', () => {
 describe('12. the connection drops in the middle of a transfer', () => {
 	it('says the data connection was dropped mid-transfer and to run again', async () => {
 		// A real ftp-srv behind a TCP proxy on loopback that resets the data connection after 256 KiB of 4 MiB.
-		const proxy = await interruptingDataProxy(plain, { afterBytes: 256 * 1024, mode: 'reset' });
+		const proxy = await startFaultProxy(plain, [{ channel: 'data', action: 'reset', afterBytes: 256 * 1024 }]);
 		try {
 			const error = await provoke(credentialsFor({ ...plain, port: proxy.port }, 'none'), { operation: 'download', path: '/big.bin' });
-			expect(proxy.interrupted).toBe(2);
+			expect(proxy.stats.faultsTriggered).toBe(2);
 			// Which side reports the reset first is a race: the data socket (ECONNRESET) or ftp-srv's reply (551 write ECONNRESET).
 			expect(error.message).toMatch(
 				/^The data connection was dropped in the middle of the transfer while trying to download "\/big\.bin" (\(.*ECONNRESET.*\(data socket\)\)|after \d+ bytes \(server replied: 551 .*ECONNRESET\))$/,
@@ -367,10 +367,10 @@ describe('12. the connection drops in the middle of a transfer', () => {
 describe('13. a timeout during the transfer', () => {
 	it('says the transfer stalled for the timeout, distinct from a dropped connection', async () => {
 		// A real ftp-srv behind a TCP proxy on loopback that stops forwarding the data connection after 256 KiB.
-		const proxy = await interruptingDataProxy(plain, { afterBytes: 256 * 1024, mode: 'stall' });
+		const proxy = await startFaultProxy(plain, [{ channel: 'data', action: 'stall', afterBytes: 256 * 1024 }]);
 		try {
 			const error = await provoke(credentialsFor({ ...plain, port: proxy.port }, 'none', { connectionTimeout: 1 }), { operation: 'download', path: '/big.bin' });
-			expect(proxy.interrupted).toBe(2);
+			expect(proxy.stats.faultsTriggered).toBe(2);
 			expect(error.message).toBe(
 				'The transfer stalled: no data moved for 1 s while trying to download "/big.bin", so the connection was given up (timeout during the transfer)',
 			);
