@@ -281,7 +281,8 @@ describe('9. the data connection cannot be opened', () => {
 		// client's PORT address fails (a firewall in front of n8n).
 		await withScripted({ replies: { RETR: "425 Failed to establish connection." } }, async (server) => {
 			const error = await provoke(fakeCredentials(server, 'none', { dataConnection: 'active' }), { operation: 'download', path: '/report.csv' });
-			expect(error.message).toBe('The data connection could not be opened or was closed (server replied: 425 Failed to establish connection.)');
+			// 425 is temporary by definition, so the default Retries (2) tried twice more before giving up.
+			expect(error.message).toBe('The data connection could not be opened or was closed (server replied: 425 Failed to establish connection.) (tried 3 times)');
 			expect(fixOf(error)).toContain('Set Data Connection to Passive');
 			expect(server.commands).toContainEqual(expect.stringMatching(/^PORT 127,0,0,1,\d+,\d+$/));
 		});
@@ -352,10 +353,11 @@ describe('12. the connection drops in the middle of a transfer', () => {
 		const proxy = await startFaultProxy(plain, [{ channel: 'data', action: 'reset', afterBytes: 256 * 1024 }]);
 		try {
 			const error = await provoke(credentialsFor({ ...plain, port: proxy.port }, 'none'), { operation: 'download', path: '/big.bin' });
-			expect(proxy.stats.faultsTriggered).toBe(2);
+			// Two runs (plain, then Continue On Fail), each trying three times (Retries: 2, the default), each resuming.
+			expect(proxy.stats.faultsTriggered).toBe(6);
 			// Which side reports the reset first is a race: the data socket (ECONNRESET) or ftp-srv's reply (551 write ECONNRESET).
 			expect(error.message).toMatch(
-				/^The data connection was dropped in the middle of the transfer while trying to download "\/big\.bin" (\(.*ECONNRESET.*\(data socket\)\)|after \d+ bytes \(server replied: 551 .*ECONNRESET\))$/,
+				/^The data connection was dropped in the middle of the transfer while trying to download "\/big\.bin" (\(.*ECONNRESET.*\(data socket\)\)|after \d+ bytes \(server replied: 551 .*ECONNRESET\)) \(tried 3 times\)$/,
 			);
 			expect(fixOf(error)).toContain('Run the node again');
 		} finally {
@@ -369,7 +371,12 @@ describe('13. a timeout during the transfer', () => {
 		// A real ftp-srv behind a TCP proxy on loopback that stops forwarding the data connection after 256 KiB.
 		const proxy = await startFaultProxy(plain, [{ channel: 'data', action: 'stall', afterBytes: 256 * 1024 }]);
 		try {
-			const error = await provoke(credentialsFor({ ...plain, port: proxy.port }, 'none', { connectionTimeout: 1 }), { operation: 'download', path: '/big.bin' });
+			// Retries off: this class is about the explanation; retries after a stall are in transferFaults.test.ts.
+			const error = await provoke(credentialsFor({ ...plain, port: proxy.port }, 'none', { connectionTimeout: 1 }), {
+				operation: 'download',
+				path: '/big.bin',
+				options: { retries: 0 },
+			});
 			expect(proxy.stats.faultsTriggered).toBe(2);
 			expect(error.message).toBe(
 				'The transfer stalled: no data moved for 1 s while trying to download "/big.bin", so the connection was given up (timeout during the transfer)',

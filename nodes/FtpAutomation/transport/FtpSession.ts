@@ -311,25 +311,28 @@ export class FtpSession {
 		retries: number,
 		work: (attemptNumber: number) => Promise<T>,
 	): Promise<T> {
-		try {
-			const attempt = async (attemptNumber: number): Promise<T> =>
-				await work(attemptNumber).catch(async (error: unknown) => {
-					if (!this.closedOnPurpose) return await Promise.reject(error as Error);
-					const failure = this.explain(error, context());
-					failure.transient = false;
-					return await Promise.reject(failure);
-				});
-			return await withRetries(
-				{ retries, firstDelayMs: this.retryDelayMs },
-				attempt,
-				(failure, attemptNumber, delayMs) =>
-					this.note(
-						`Attempt ${attemptNumber} of ${retries + 1} to ${context().action ?? 'run the command'} failed (${failure instanceof Error ? failure.message : String(failure)}); retrying in ${delayMs} ms`,
-					),
-			);
-		} catch (error) {
-			throw this.explain(error, context());
-		}
+		let attempts = 0;
+		const attempt = async (attemptNumber: number): Promise<T> => {
+			attempts = attemptNumber;
+			return await work(attemptNumber).catch(async (error: unknown) => {
+				if (!this.closedOnPurpose) return await Promise.reject(error as Error);
+				const failure = this.explain(error, context());
+				failure.transient = false;
+				return await Promise.reject(failure);
+			});
+		};
+		return await withRetries(
+			{ retries, firstDelayMs: this.retryDelayMs },
+			attempt,
+			(failure, attemptNumber, delayMs) =>
+				this.note(
+					`Attempt ${attemptNumber} of ${retries + 1} to ${context().action ?? 'run the command'} failed (${failure instanceof Error ? failure.message : String(failure)}); retrying in ${delayMs} ms`,
+				),
+		).catch(async (error: unknown) => {
+			const failure = this.explain(error, context());
+			if (attempts > 1) failure.message += ` (tried ${attempts} times)`;
+			return await Promise.reject(failure);
+		});
 	}
 
 	/** The failure as users see it: cause and fix in plain words, redacted, with the tail of the connection log. */
@@ -553,11 +556,13 @@ export class FtpSession {
 		let expectedSize: number | undefined;
 		let consumed: Promise<T> | undefined;
 		let storeFailure: unknown;
+		/** Set when the download has failed: the stream is ended on purpose, and `consume` failing then is expected. */
+		let abandoned = false;
 		// `consume` starts once data flows (or an empty file has arrived whole), so a refused download leaves no
 		// empty file in n8n's binary store.
 		const startConsuming = (): Promise<T> =>
 			(consumed ??= consume(output).catch(async (error: unknown) => {
-				storeFailure ??= error;
+				if (!abandoned) storeFailure ??= error;
 				output.destroy();
 				return await Promise.reject(error as Error);
 			}));
@@ -616,6 +621,7 @@ export class FtpSession {
 			);
 		}
 		if (failure !== undefined) {
+			abandoned = true;
 			output.destroy();
 			await consumed?.catch(() => undefined);
 			if (storeFailure !== undefined) {
