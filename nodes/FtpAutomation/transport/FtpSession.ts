@@ -590,6 +590,7 @@ export class FtpSession {
 				() => sink.bytes,
 				async () => await this.client.downloadTo(sink, remotePath, resumeAt),
 			).catch(async (error: unknown) => {
+				this.dropControlConnectionAfter(error);
 				const code = (error as { code?: unknown }).code;
 				if (resumeAt > 0 && sink.bytes === 0 && isNotImplemented(code)) {
 					throw new FtpFailure(
@@ -673,6 +674,19 @@ export class FtpSession {
 		return entry ? entry.size : null;
 	}
 
+	/**
+	 * After a transfer failed without a reply from the server (a dropped or stalled data connection), the server's
+	 * reply to it may still arrive, and basic-ftp would take it for the answer to our next command. A new control
+	 * connection starts clean.
+	 */
+	private dropControlConnectionAfter(error: unknown): void {
+		if (typeof (error as { code?: unknown }).code === 'number' || this.client.closed) return;
+		this.note(
+			'Closing the control connection: a late reply to the failed transfer must not answer the next command',
+		);
+		this.client.close();
+	}
+
 	/** Sends `source` to `remotePath` with STOR (or APPE); returns the number of bytes sent. */
 	private async store(
 		source: Readable,
@@ -692,6 +706,9 @@ export class FtpSession {
 						? await this.client.appendFrom(upload, remotePath)
 						: await this.client.uploadFrom(upload, remotePath),
 			);
+		} catch (error) {
+			this.dropControlConnectionAfter(error);
+			return await Promise.reject(error as Error);
 		} finally {
 			// If the server refused before reading, this releases the source (e.g. an open file in n8n's store).
 			counter.destroy();
