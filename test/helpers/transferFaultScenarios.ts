@@ -25,11 +25,6 @@ export interface FaultTarget {
 	onDisk(remotePath: string): string;
 	/** Puts a file on the server's disk, readable and writable by the FTP user. */
 	put(remotePath: string, content: Buffer | string): Promise<void>;
-	/**
-	 * Whether the server keeps what arrived of an upload whose data connection broke (vsftpd does; ftp-srv deletes
-	 * the file, even the target of an append).
-	 */
-	keepsBrokenUploads: boolean;
 }
 
 const EIGHT_MIB = 8 * 1024 * 1024;
@@ -47,6 +42,19 @@ function commandBytesUntil(log: string[], password: string, last: RegExp): numbe
 		if (last.test(command)) return bytes;
 	}
 	throw new Error(`no command matching ${last} in the log`);
+}
+
+/**
+ * Checks that the log shows the download resumed (REST) at the byte where the fault struck, and returns that byte.
+ * A reset (or a close right after a FIN) discards what the client's kernel had received but the node had not read
+ * yet, so on a busy machine the node may have fewer bytes than the proxy forwarded: it resumes from what it has.
+ */
+function expectResumedAtMost(log: string, remotePath: string, forwarded: number, total: number): number {
+	const resumedAt = Number(/> REST (\d+)/.exec(log)?.[1]);
+	expect(resumedAt).toBeGreaterThan(0);
+	expect(resumedAt).toBeLessThanOrEqual(forwarded);
+	expect(log).toContain(`Downloaded "${remotePath}" from byte ${resumedAt}: ${total - resumedAt} bytes`);
+	return resumedAt;
 }
 
 /**
@@ -140,8 +148,7 @@ export function describeTransferFaults(
 			await expectDownloaded(item);
 			expect(proxy!.stats.triggered).toEqual([{ channel: 'data', connection: 1, action: 'reset' }]);
 			expect(logOf(item)).toMatch(/Attempt 1 of 3 to download failed \(.*\); retrying in 500 ms/);
-			expect(logOf(item)).toContain(`> REST ${ONE_MIB}`);
-			expect(logOf(item)).toContain(`Downloaded "${remotePath}" from byte ${ONE_MIB}: ${EIGHT_MIB - ONE_MIB} bytes`);
+			expectResumedAtMost(logOf(item), remotePath, ONE_MIB, EIGHT_MIB);
 		});
 
 		it('a download whose data connection stalls is given up after the timeout, then resumed', async () => {
@@ -152,6 +159,7 @@ export function describeTransferFaults(
 			await expectDownloaded(item);
 			expect(logOf(item)).toMatch(/Attempt 1 of 3 to download failed \(Timeout \(data socket\)\)/);
 			expect(logOf(item)).toContain(`> REST ${2 * ONE_MIB}`);
+			expect(logOf(item)).toContain(`Downloaded "${remotePath}" from byte ${2 * ONE_MIB}: ${6 * ONE_MIB} bytes`);
 		});
 
 		it('a download whose data connection ends early (FIN) is not taken as complete: it resumes', async () => {
@@ -160,7 +168,7 @@ export function describeTransferFaults(
 			const credentials = await throughProxy([{ channel: 'data', action: 'close', afterBytes: 3 * ONE_MIB, direction: 'toClient', connections: [1] }]);
 			const item = await download(credentials, remotePath);
 			await expectDownloaded(item);
-			expect(logOf(item)).toContain(`> REST ${3 * ONE_MIB}`);
+			expectResumedAtMost(logOf(item), remotePath, 3 * ONE_MIB, EIGHT_MIB);
 		});
 
 		it('a download whose control connection is reset right after RETR reconnects and completes', async () => {
@@ -249,18 +257,15 @@ export function describeTransferFaults(
 		it('an append that was cut after the server stored part of it is not retried (no byte is appended twice)', async () => {
 			const remotePath = fresh('journal.log');
 			await target().put(remotePath, 'line 0\n');
-			const credentials = await throughProxy([{ channel: 'data', action: 'reset', afterBytes: ONE_MIB, direction: 'toServer', connections: [1] }]);
+			// A FIN (not a reset, which may discard bytes in flight): the server surely stores the first MiB.
+			const credentials = await throughProxy([{ channel: 'data', action: 'close', afterBytes: ONE_MIB, direction: 'toServer', connections: [1] }]);
 			const item = await upload(credentials, remotePath, content, { ifExists: 'append' });
 			expect(item.json.error).toMatch(/^The append to ".*journal\.log" was interrupted after the server had stored part of it: the file has \d+ bytes now, 7 before/);
 			expect(proxy!.stats.dataConnections).toBe(1);
-			const stored = await fsp.readFile(target().onDisk(remotePath)).catch(() => undefined);
-			if (!target().keepsBrokenUploads) {
-				expect(stored).toBeUndefined();
-				return;
-			}
-			expect(stored!.subarray(0, 7).toString()).toBe('line 0\n');
-			expect(stored!.length).toBeGreaterThan(7);
-			expect(stored!.subarray(7).equals(content.subarray(0, stored!.length - 7))).toBe(true);
+			const stored = await fsp.readFile(target().onDisk(remotePath));
+			expect(stored.length).toBe(7 + ONE_MIB);
+			expect(stored.subarray(0, 7).toString()).toBe('line 0\n');
+			expect(stored.subarray(7).equals(content.subarray(0, ONE_MIB))).toBe(true);
 		});
 	});
 }

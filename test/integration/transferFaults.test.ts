@@ -25,7 +25,6 @@ describeTransferFaults(
 	'ftp-srv',
 	() => ({
 		...server,
-		keepsBrokenUploads: false,
 		onDisk: (remotePath) => path.join(server.root, remotePath),
 		put: async (remotePath, content) => {
 			await fsp.mkdir(path.dirname(path.join(server.root, remotePath)), { recursive: true });

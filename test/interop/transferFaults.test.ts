@@ -25,7 +25,6 @@ afterAll(async () => {
 
 describeTransferFaults('vsftpd', () => ({
 	...vsftpd,
-	keepsBrokenUploads: true,
 	onDisk: (remotePath) => onDisk(vsftpd, remotePath),
 	put: async (remotePath, content) => {
 		await writeAsUser(vsftpd, remotePath, content);
