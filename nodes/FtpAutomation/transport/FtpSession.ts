@@ -34,7 +34,7 @@ import { walkFolders, type ListOptions } from './folderWalk';
 import { isRealEntry, type ListEntry } from './listing';
 import { ancestorsAndSelf, checkPath, parentOf, resolvePath } from './paths';
 import { DEFAULT_RETRY_DELAY_MS, isTransient, TransientFailure, withRetries } from './retry';
-import { secretsOf, type ConnectionSettings } from './settings';
+import { secretsOf, tlsConnectOptions, type ConnectionSettings } from './settings';
 import { describeCertificate, describeEndpoints, describeTls } from './tlsFacts';
 
 /** basic-ftp's own log lines during a LIST; anything else it logs then is the listing text itself. */
@@ -74,6 +74,14 @@ export interface UploadResult {
 	appended?: boolean;
 }
 
+/**
+ * How much a download may buffer between the data connection and n8n's store. n8n writes a stream to disk chunk by
+ * chunk, taking whatever is buffered each time; with Node's default 16 KiB a TLS download arrives in 16 KiB records
+ * and is written in as many small writes, at about half the speed (measured: 1 GiB over FTPS, 159 MB/s with 16 KiB,
+ * 372 MB/s with 1 MiB). Memory stays bounded: at most this much per running transfer.
+ */
+export const TRANSFER_BUFFER_BYTES = 1024 * 1024;
+
 /** Replies to a command the server does not implement (or not with that argument). */
 function isNotImplemented(code: unknown): boolean {
 	return code === 500 || code === 501 || code === 502 || code === 504;
@@ -96,7 +104,7 @@ class ForwardingSink extends Writable {
 		private readonly target: Writable,
 		private readonly onBytes: (count: number) => void,
 	) {
-		super();
+		super({ highWaterMark: TRANSFER_BUFFER_BYTES });
 	}
 
 	override _write(
@@ -351,15 +359,16 @@ export class FtpSession {
 
 	private async connect(): Promise<void> {
 		const { host, port, security, user, password } = this.settings;
-		const tls = this.settings.tls ? { ...this.settings.tls, host } : undefined;
 		this.note(
 			`Connecting to ${host}:${port} (${security === 'none' ? 'plain FTP' : security === 'explicit' ? 'explicit FTPS' : 'implicit FTPS'})`,
 		);
 		const started = Date.now();
+		// TLS options are made inside the attempts: a client key or certificate that cannot be used is explained.
 		const welcome = await this.attempt(this.context('connect'), async () =>
 			security === 'implicit'
 				? await this.withRejectedCertificateLogged(
-						async () => await this.client.connectImplicitTLS(host, port, tls),
+						async () =>
+							await this.client.connectImplicitTLS(host, port, tlsConnectOptions(this.settings)),
 					)
 				: await this.client.connect(host, port),
 		);
@@ -371,7 +380,9 @@ export class FtpSession {
 			await this.attempt(
 				this.context('tls'),
 				async () =>
-					await this.withRejectedCertificateLogged(async () => await this.client.useTLS(tls)),
+					await this.withRejectedCertificateLogged(
+						async () => await this.client.useTLS(tlsConnectOptions(this.settings)),
+					),
 			);
 		const control = this.client.ftp.socket;
 		const pin = this.settings.pinnedFingerprint;
@@ -549,7 +560,7 @@ export class FtpSession {
 		options: { retries?: number } = {},
 	): Promise<{ result: T; size: number }> {
 		const remotePath = this.resolve(path);
-		const output = new PassThrough();
+		const output = new PassThrough({ highWaterMark: TRANSFER_BUFFER_BYTES });
 		// Failures are reported by the promises below; this only keeps an early one from crashing the process.
 		output.on('error', () => undefined);
 		let received = 0;

@@ -9,6 +9,7 @@ export {
 export { walkFolders, type ListOptions, type UseSession } from './folderWalk';
 export {
 	FtpSession,
+	TRANSFER_BUFFER_BYTES,
 	type IfExists,
 	type SessionOptions,
 	type UploadOptions,
