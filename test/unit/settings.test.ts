@@ -1,4 +1,4 @@
-import { parsePemCertificates, secretsOf, toConnectionSettings } from '../../nodes/FtpAutomation/transport/settings';
+import { parsePemCertificates, secretsOf, tlsConnectOptions, toConnectionSettings } from '../../nodes/FtpAutomation/transport/settings';
 import { FtpFailure } from '../../nodes/FtpAutomation/transport';
 import { checkServerIdentity, rootCertificates, type PeerCertificate } from 'node:tls';
 
@@ -141,5 +141,18 @@ describe('secretsOf', () => {
 		const keyBody = client.key.split('\n').filter((line) => line !== '' && !line.startsWith('-----'));
 		expect(withKey).toEqual(expect.arrayContaining(['pw', ...keyBody]));
 		expect(withKey.some((secret) => secret.includes('BEGIN PRIVATE KEY'))).toBe(true);
+	});
+});
+
+describe('tlsConnectOptions', () => {
+	it('gives every connection of one credential the same secure context, and none for plain FTP', () => {
+		const settings = toConnectionSettings({ host: 'ftp.example.com', security: 'explicit', username: 'u', password: 'p' });
+		const first = tlsConnectOptions(settings);
+		const second = tlsConnectOptions(settings);
+		expect(first?.secureContext).toBeDefined();
+		expect(second?.secureContext).toBe(first?.secureContext);
+		expect(first).toMatchObject({ host: 'ftp.example.com', servername: 'ftp.example.com', rejectUnauthorized: true });
+		expect(tlsConnectOptions(toConnectionSettings({ host: 'ftp.example.com', security: 'explicit', username: 'u', password: 'p' }))?.secureContext).not.toBe(first?.secureContext);
+		expect(tlsConnectOptions(toConnectionSettings({ host: 'ftp.example.com', security: 'none', username: 'u', password: 'p' }))).toBeUndefined();
 	});
 });
