@@ -38,6 +38,7 @@ import {
 	ExecuteContext,
 	ExternalSecretsProxy,
 	InstanceSettings,
+	PollContext,
 	prepareBinaryData,
 } from 'n8n-core';
 // Not re-exported by n8n-core's index; see setUp() for why the harness needs it.
@@ -48,6 +49,7 @@ import type {
 	IBinaryData,
 	ICredentialDataDecryptedObject,
 	ICredentials,
+	IDataObject,
 	IExecuteData,
 	IHttpRequestOptions,
 	INode,
@@ -291,19 +293,14 @@ function notAvailable(feature: string): never {
 	throw new Error(`${feature} is not available in the n8n test harness`);
 }
 
-/**
- * Builds a real n8n-core ExecuteContext for one node and runs `nodeType.execute` with it.
- * Returns the node's first output. Errors thrown by `execute` propagate unchanged.
- */
-export async function runNode(options: RunNodeOptions): Promise<INodeExecutionData[]> {
-	await initBinaryData();
-	const { nodeType } = options;
+/** A one-node workflow holding `nodeType` with the given parameters and credentials, as n8n would load it. */
+function harnessWorkflow(
+	nodeType: INodeType,
+	parameters: INodeParameters,
+	credentials: Record<string, ICredentialDataDecryptedObject>,
+	extra: { continueOnFail?: boolean; staticData?: IDataObject } = {},
+): { workflow: Workflow; node: INode; additionalData: IWorkflowExecuteAdditionalData } {
 	const { description } = nodeType;
-	const execute = nodeType.execute;
-	if (execute === undefined) {
-		throw new Error(`Node type "${description.name}" has no execute() method`);
-	}
-
 	const typeName = `n8n-test-harness.${description.name}`;
 	const lookUp = (name: string): INodeType => {
 		if (name !== typeName) throw new Error(`The n8n test harness knows no node type "${name}"`);
@@ -317,7 +314,6 @@ export async function runNode(options: RunNodeOptions): Promise<INodeExecutionDa
 
 	// Credentials are referenced from the node by id/name, as in a saved workflow; getCredentials() refuses
 	// types the node has no reference for, so only the given types are attached.
-	const credentials = options.credentials ?? {};
 	const credentialTypes = Object.keys(credentials);
 	const nodeCredentials: INodeCredentials = {};
 	for (const type of credentialTypes) {
@@ -330,9 +326,9 @@ export async function runNode(options: RunNodeOptions): Promise<INodeExecutionDa
 		type: typeName,
 		typeVersion: newNodeVersion(description),
 		position: [0, 0],
-		parameters: deepCopy(options.parameters),
+		parameters: deepCopy(parameters),
 		...(credentialTypes.length > 0 ? { credentials: nodeCredentials } : {}),
-		...(options.continueOnFail ? { onError: 'continueRegularOutput' as const } : {}),
+		...(extra.continueOnFail ? { onError: 'continueRegularOutput' as const } : {}),
 	};
 	// The constructor replaces node.parameters with a copy that includes every default from the description.
 	const workflow = new Workflow({
@@ -343,14 +339,7 @@ export async function runNode(options: RunNodeOptions): Promise<INodeExecutionDa
 		active: false,
 		nodeTypes,
 		settings: {},
-	});
-
-	const items = options.items ?? [{ json: {} }];
-	const inputData: ITaskDataConnections = { main: [items] };
-	// `source: null` is what n8n uses for the first node of an execution (no parent node to pair items with).
-	const executeData: IExecuteData = { node, data: inputData, source: null };
-	const runExecutionData = createRunExecutionData({
-		executionData: { nodeExecutionStack: [executeData] },
+		...(extra.staticData ? { staticData: extra.staticData } : {}),
 	});
 
 	const baseUrl = 'http://127.0.0.1:5678';
@@ -372,6 +361,31 @@ export async function runNode(options: RunNodeOptions): Promise<INodeExecutionDa
 		logAiEvent: () => {},
 		startRunnerTask: async () => notAvailable('Task runners'),
 	};
+	return { workflow, node, additionalData };
+}
+
+/**
+ * Builds a real n8n-core ExecuteContext for one node and runs `nodeType.execute` with it.
+ * Returns the node's first output. Errors thrown by `execute` propagate unchanged.
+ */
+export async function runNode(options: RunNodeOptions): Promise<INodeExecutionData[]> {
+	await initBinaryData();
+	const { nodeType } = options;
+	const execute = nodeType.execute;
+	if (execute === undefined) {
+		throw new Error(`Node type "${nodeType.description.name}" has no execute() method`);
+	}
+	const { workflow, node, additionalData } = harnessWorkflow(nodeType, options.parameters, options.credentials ?? {}, {
+		continueOnFail: options.continueOnFail,
+	});
+
+	const items = options.items ?? [{ json: {} }];
+	const inputData: ITaskDataConnections = { main: [items] };
+	// `source: null` is what n8n uses for the first node of an execution (no parent node to pair items with).
+	const executeData: IExecuteData = { node, data: inputData, source: null };
+	const runExecutionData = createRunExecutionData({
+		executionData: { nodeExecutionStack: [executeData] },
+	});
 
 	const closeFunctions: CloseFunction[] = [];
 	const context = new ExecuteContext(
@@ -409,6 +423,39 @@ export async function runNode(options: RunNodeOptions): Promise<INodeExecutionDa
 		);
 	}
 	return (output[0] ?? []) as INodeExecutionData[];
+}
+
+export interface PollNodeOptions {
+	nodeType: INodeType;
+	parameters: INodeParameters;
+	credentials?: Record<string, ICredentialDataDecryptedObject>;
+	/**
+	 * The workflow's static data, as n8n keeps it between polls (in its database), changed in place by the poll: pass
+	 * the same object to every poll; a deep copy of it stands for the same workflow after a restart or on another
+	 * worker.
+	 */
+	staticData: IDataObject;
+	/** 'trigger' for a poll of an active workflow (default), 'manual' for "Fetch Test Event" in the editor. */
+	mode?: 'trigger' | 'manual';
+}
+
+/**
+ * Runs `nodeType.poll` once through a real n8n-core PollContext; returns the items of its first output, or null when
+ * the poll found nothing. The static data object is updated in place, as n8n updates the workflow's.
+ */
+export async function pollNode(options: PollNodeOptions): Promise<INodeExecutionData[] | null> {
+	await initBinaryData();
+	const { nodeType } = options;
+	const poll = nodeType.poll;
+	if (poll === undefined) throw new Error(`Node type "${nodeType.description.name}" has no poll() method`);
+	const { workflow, node, additionalData } = harnessWorkflow(nodeType, options.parameters, options.credentials ?? {}, {
+		staticData: options.staticData,
+	});
+	const mode = options.mode ?? 'trigger';
+	const context = new PollContext(workflow, node, additionalData, mode, mode === 'manual' ? 'manual' : 'activate');
+	// The workflow's static data wraps the caller's object, so the poll's changes land in it, as n8n saves them.
+	const output = await poll.call(context);
+	return output === null ? null : (output[0] ?? []);
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -79,3 +79,39 @@ export const retriesOption: INodeProperties = {
 	description:
 		'How often to try again after a temporary failure (dropped connection, timeout, or a reply like 421, 425, 426, 450, 451), waiting 0.5 s, then 1 s, 2 s, ... A download resumes where it stopped if the server supports it. Permanent failures (wrong password, file not found, permission denied) are never retried.',
 };
+
+/** Download's and the trigger's After Download: what happens to the remote file once n8n holds it. */
+export const afterDownloadOptions: INodeProperties[] = [
+	{
+		displayName: 'After Download',
+		name: 'afterDownload',
+		type: 'options',
+		default: 'keep',
+		options: [
+			{ name: 'Keep the File', value: 'keep' },
+			{
+				name: 'Delete the File',
+				value: 'delete',
+				description: 'Delete it from the server once n8n has stored the download',
+			},
+			{
+				name: 'Move the File',
+				value: 'moveTo',
+				description:
+					'Move it into another folder once n8n has stored the download (e.g. an archive)',
+			},
+		],
+		description:
+			'What to do with the remote file after a complete, verified download; nothing is done if the download fails',
+	},
+	{
+		displayName: 'Move to Folder',
+		name: 'moveToFolder',
+		type: 'string',
+		default: '',
+		placeholder: '/inbound/processed',
+		description:
+			'Folder to move the downloaded file into (created if missing); an existing file of the same name there is replaced',
+		displayOptions: { show: { afterDownload: ['moveTo'] } },
+	},
+];

@@ -1,0 +1,52 @@
+import { lookup } from 'mime-types';
+import type { IBinaryData, IDataObject, IExecuteFunctions, IPollFunctions } from 'n8n-workflow';
+import { posix } from 'node:path';
+
+import type { FtpSession } from '../transport';
+
+export type AfterDownload = 'keep' | 'delete' | 'moveTo';
+
+export interface DownloadToBinaryOptions {
+	afterDownload?: AfterDownload;
+	/** The folder for `afterDownload: 'moveTo'`, as the user typed it. */
+	moveToFolder?: unknown;
+	retries?: number;
+}
+
+/**
+ * Streams a remote file into n8n's binary store (no temporary file, no whole-file buffer), then, once n8n holds the
+ * whole verified file, deletes it on the server or moves it into another folder if asked. Returns the output item's
+ * JSON (`path`, `size`, and `deleted: true` or `movedTo`) and the binary data. Shared by the Download operation and the
+ * trigger.
+ */
+export async function downloadToBinary(
+	context: IExecuteFunctions | IPollFunctions,
+	session: FtpSession,
+	path: unknown,
+	options: DownloadToBinaryOptions = {},
+): Promise<{ json: IDataObject; binary: IBinaryData }> {
+	const remotePath = session.resolve(path);
+	// Checked before the download, so that a wrong folder does not leave a downloaded file behind.
+	const archiveFolder =
+		options.afterDownload === 'moveTo'
+			? session.resolve(options.moveToFolder, 'Move to Folder')
+			: undefined;
+	const fileName = posix.basename(remotePath);
+	const mimeType = lookup(fileName) || 'application/octet-stream';
+	const { result: binary, size } = await session.download(
+		remotePath,
+		async (stream) => await context.helpers.prepareBinaryData(stream, fileName, mimeType),
+		{ retries: options.retries ?? 2 },
+	);
+	// Only now is the file safe in n8n's store, so only now may it leave its folder on the server.
+	const json: IDataObject = { path: remotePath, size };
+	if (options.afterDownload === 'delete') {
+		await session.deleteFile(remotePath);
+		json.deleted = true;
+	} else if (archiveFolder !== undefined) {
+		const movedTo = posix.join(archiveFolder, fileName);
+		await session.rename(remotePath, movedTo, { createDirectories: true });
+		json.movedTo = movedTo;
+	}
+	return { json, binary };
+}
