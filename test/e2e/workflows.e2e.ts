@@ -150,12 +150,21 @@ describe('the package inside n8n', () => {
 	it('is loaded from .n8n/nodes as n8n-nodes-ftp-automation (the packed tarball, not the repository)', async () => {
 		const installed = path.join(n8n.userFolder, '.n8n/nodes/node_modules/n8n-nodes-ftp-automation');
 		const manifest = JSON.parse(await fsp.readFile(path.join(installed, 'package.json'), 'utf8')) as { n8n: { nodes: string[] } };
-		expect(manifest.n8n.nodes).toEqual(['dist/nodes/FtpAutomation/FtpAutomation.node.js']);
+		expect(manifest.n8n.nodes).toEqual(['dist/nodes/FtpAutomation/FtpAutomation.node.js', 'dist/nodes/FtpAutomationTrigger/FtpAutomationTrigger.node.js']);
 		expect((await fsp.lstat(installed)).isSymbolicLink()).toBe(false);
 		// Only `dist` (plus package.json, README, LICENSE) is in the tarball.
 		await expect(fsp.stat(path.join(installed, 'nodes'))).rejects.toThrow();
 		// --legacy-peer-deps: no second n8n-workflow next to the package; n8n's own is used.
 		await expect(fsp.stat(path.join(n8n.userFolder, '.n8n/nodes/node_modules/n8n-workflow'))).rejects.toThrow();
+	});
+});
+
+describe('the FTP Automation Trigger inside n8n', () => {
+	it('is a node type n8n knows: a workflow holding it (beside the manual start) loads and runs', async () => {
+		// n8n resolves every node's type when it loads a workflow, and fails on an unknown one. Its polls are tested
+		// through n8n's PollContext in test/integration/trigger.test.ts: `n8n execute` starts only at a manual trigger.
+		const { run } = await execute('e2eTriggerKnown1');
+		expect(outputOf(run!, 'Done')).toHaveLength(1);
 	});
 });
 
