@@ -530,6 +530,8 @@ interface SmallRow {
 	client: string;
 	kind: 'lftp8' | 'lftp1' | 'node1' | 'node8' | 'builtin';
 	runs: number[];
+	/** n8n rows: the List node's share of each run, s. */
+	listRuns?: number[];
 	wallRuns?: number[];
 	peakRssMiB?: number[];
 	verified: string;
@@ -792,7 +794,7 @@ async function manySmallFiles(): Promise<void> {
 	const row = (security: Security, kind: SmallRow['kind'], client: string): SmallRow => {
 		const key = `${security}/${kind}`;
 		if (!rows.has(key)) {
-			const created: SmallRow = { security, kind, client, runs: [], wallRuns: [], peakRssMiB: [], verified: '' };
+			const created: SmallRow = { security, kind, client, runs: [], listRuns: [], wallRuns: [], peakRssMiB: [], verified: '' };
 			rows.set(key, created);
 			smallRows.push(created);
 		}
@@ -821,6 +823,7 @@ async function manySmallFiles(): Promise<void> {
 				const result = await execute(workflowId(`Many${s}C${concurrency}`));
 				const r = row(security, concurrency === 1 ? 'node1' : 'node8', `this node, List → Download, concurrency ${concurrency}`);
 				r.runs.push(nodeMs(result.run, 'List', 'Download') / 1000);
+				r.listRuns!.push(nodeMs(result.run, 'List') / 1000);
 				r.wallRuns!.push(result.wallMs / 1000);
 				r.peakRssMiB!.push(kib2mib(result.peakRssKiB));
 				r.verified = await verifyManyDownloads(result.run, `this node, concurrency ${concurrency}, ${label}`);
@@ -831,6 +834,7 @@ async function manySmallFiles(): Promise<void> {
 				const result = await execute(workflowId('BiMany'));
 				const r = row(security, 'builtin', "n8n's built-in FTP node, List → Download");
 				r.runs.push(nodeMs(result.run, 'List', 'Download') / 1000);
+				r.listRuns!.push(nodeMs(result.run, 'List') / 1000);
 				r.wallRuns!.push(result.wallMs / 1000);
 				r.peakRssMiB!.push(kib2mib(result.peakRssKiB));
 				r.verified = await verifyManyDownloads(result.run, "n8n's built-in FTP node");
@@ -924,14 +928,14 @@ function report(context: { started: Date; seconds: number; tgz: string; engineOp
 	lines.push('');
 	lines.push('Node time = List `executionTime` + Download `executionTime`. lftp time = the wall time of `lftp -e "mirror --parallel=N /many DIR"` (connect, log in, list, download).');
 	lines.push('');
-	lines.push('| Security | Client | Time (s), median | runs (s) | files/s | MB/s | × lftp --parallel=8 | n8n wall (s), median | Peak RSS (MiB), median | Verified |');
-	lines.push('|---|---|---:|---|---:|---:|---:|---:|---:|---|');
+	lines.push('| Security | Client | Time (s), median | runs (s) | of which List (s), median | files/s | MB/s | × lftp --parallel=8 | n8n wall (s), median | Peak RSS (MiB), median | Verified |');
+	lines.push('|---|---|---:|---|---:|---:|---:|---:|---:|---:|---|');
 	const lftp8 = (security: Security): SmallRow | undefined => smallRows.find((r) => r.security === security && r.kind === 'lftp8');
 	for (const r of smallRows) {
 		const m = median(r.runs);
 		const ref = lftp8(r.security);
 		lines.push(
-			`| ${SECURITY_LABEL[r.security]} | ${r.client} | ${fmt(m, 2)} | ${r.runs.map((v) => v.toFixed(2)).join(', ')} | ${fmt(SMALL_COUNT / m, 0)} | ${fmt(mbps(SMALL_COUNT * SMALL_BYTES, m), 1)} | ${ref ? (r.kind === 'lftp8' ? '1.00' : fmt(median(ref.runs) / m, 2)) : '–'} | ${r.wallRuns?.length ? fmt(median(r.wallRuns), 1) : '–'} | ${r.peakRssMiB?.length ? fmt(median(r.peakRssMiB), 0) : '–'} | ${r.verified} |`,
+			`| ${SECURITY_LABEL[r.security]} | ${r.client} | ${fmt(m, 2)} | ${r.runs.map((v) => v.toFixed(2)).join(', ')} | ${r.listRuns?.length ? fmt(median(r.listRuns), 2) : '–'} | ${fmt(SMALL_COUNT / m, 0)} | ${fmt(mbps(SMALL_COUNT * SMALL_BYTES, m), 1)} | ${ref ? (r.kind === 'lftp8' ? '1.00' : fmt(median(ref.runs) / m, 2)) : '–'} | ${r.wallRuns?.length ? fmt(median(r.wallRuns), 1) : '–'} | ${r.peakRssMiB?.length ? fmt(median(r.peakRssMiB), 0) : '–'} | ${r.verified} |`,
 		);
 	}
 	lines.push('');
