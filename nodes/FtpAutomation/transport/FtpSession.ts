@@ -30,7 +30,7 @@ import {
 	type FailureContext,
 	type FtpStep,
 } from './errors';
-import { walkFolders, type ListOptions } from './folderWalk';
+import { oneAtATime, walkFolders, type ListOptions } from './folderWalk';
 import { isRealEntry, type ListEntry } from './listing';
 import { ancestorsAndSelf, checkPath, parentOf, resolvePath } from './paths';
 import { DEFAULT_RETRY_DELAY_MS, isTransient, TransientFailure, withRetries } from './retry';
@@ -479,7 +479,7 @@ export class FtpSession {
 
 	/** Lists `path` (and its subfolders if recursive) over this one connection. */
 	async list(path: unknown, options: ListOptions = {}): Promise<ListEntry[]> {
-		return await walkFolders(async (work) => await work(this), path, options);
+		return await walkFolders(oneAtATime(this), path, options);
 	}
 
 	/** The absolute path of a folder the user named; fails with an explanation if it does not exist. */

@@ -23,6 +23,16 @@ export interface ListOptions {
 /** Lends a connection for one piece of work: the session itself, or one of a pool's. */
 export type UseSession = <T>(work: (session: FtpSession) => Promise<T>) => Promise<T>;
 
+/** Lends one session to one piece of work at a time (a connection runs one command at a time), in order. */
+export function oneAtATime(session: FtpSession): UseSession {
+	let previous: Promise<unknown> = Promise.resolve();
+	return async <T>(work: (session: FtpSession) => Promise<T>): Promise<T> => {
+		const turn = previous.then(async () => await work(session));
+		previous = turn.catch(() => undefined);
+		return await turn;
+	};
+}
+
 /**
  * Lists `path` and, if recursive, its subfolders: each folder is listed as soon as a connection is free, so a pool
  * of N connections lists N folders at once. The result is in the order a depth-first walk would give (each folder's
@@ -63,19 +73,33 @@ export async function walkFolders(
 				session.note(
 					`Not descending into ${directory}: it lists exactly what one of its parents lists (a folder link?)`,
 				);
-			const entries: Array<{ entry: ListEntry; relativePath: string; output: boolean }> = [];
-			for (const info of loops ? [] : infos) {
+			const entries = (loops ? [] : infos).map((info) => {
 				const entry = toListEntry(info, directory);
 				const relativePath =
 					relativeDirectory === '' ? entry.name : `${relativeDirectory}/${entry.name}`;
-				const output = includes(include, entry.type) && matches(relativePath);
-				if (output && entry.modifiedAt === null && entry.type === 'file' && !session.supportsMlsd) {
-					entry.modifiedAt = await session.modificationTime(entry.path);
-				}
-				entries.push({ entry, relativePath, output });
-			}
-			return { entries, fingerprint };
+				return {
+					entry,
+					relativePath,
+					output: includes(include, entry.type) && matches(relativePath),
+				};
+			});
+			return { entries, fingerprint, exactTimes: session.supportsMlsd };
 		});
+		// Servers without MLSD (vsftpd) give exact times only through MDTM, one file at a time: ask on every free
+		// connection at once.
+		if (!listed.exactTimes) {
+			await Promise.all(
+				listed.entries
+					.filter(
+						({ entry, output }) => output && entry.type === 'file' && entry.modifiedAt === null,
+					)
+					.map(async ({ entry }) => {
+						entry.modifiedAt = await use(
+							async (session) => await session.modificationTime(entry.path),
+						);
+					}),
+			);
+		}
 		const subfolders = await Promise.all(
 			listed.entries.map(async ({ entry, relativePath }) =>
 				options.recursive && entry.type === 'directory'
