@@ -67,6 +67,11 @@ export interface StartFtpServerOptions {
 	 * 127.0.0.1, so e.g. '127.0.0.2' behaves like a server behind NAT that reports an unreachable address.
 	 */
 	pasvUrl?: string;
+	/**
+	 * Makes RNTO fail (550 with the returned reason) when it returns a reason, like servers that do not rename onto an
+	 * existing file (ProFTPD without AllowOverwrite) or forbid some renames. `targetExists` says whether `to` exists.
+	 */
+	refuseRename?: (from: string, to: string, targetExists: boolean) => string | undefined;
 }
 
 const HOST = '127.0.0.1';
@@ -121,6 +126,21 @@ function removeAddedProcessListeners(before: ListenerMap): void {
  * unhandled bluebird rejection behind: ftp-srv's error handler tries to unlink the file that was never created.
  */
 class TestFileSystem extends FileSystem {
+	constructor(
+		connection: ConstructorParameters<typeof FileSystem>[0],
+		options: ConstructorParameters<typeof FileSystem>[1],
+		private readonly refuseRename?: StartFtpServerOptions['refuseRename'],
+	) {
+		super(connection, options);
+	}
+
+	/** Like ftp-srv's, unless `refuseRename` says no: then RNTO fails with 550 and that reason. */
+	rename(from: string, to: string): Promise<unknown> {
+		const { fsPath } = (this as unknown as { _resolvePath(p: string): { fsPath: string } })._resolvePath(to);
+		const refusal = this.refuseRename?.(from, to, fs.existsSync(fsPath));
+		return refusal ? Promise.reject(new Error(refusal)) : super.rename(from, to);
+	}
+
 	write(fileName: string, options?: { append?: boolean; start?: unknown }): unknown {
 		const result = super.write(fileName, options) as { stream: fs.WriteStream; clientPath: string };
 		const { stream } = result;
@@ -286,7 +306,7 @@ export async function startFtpServer(options: StartFtpServerOptions = {}): Promi
 	server.on('login', ({ connection, username, password }, resolve, reject) => {
 		if ((username === USERNAME && password === PASSWORD) || (allowAnonymous && username === 'anonymous')) {
 			// The user's root is the temp folder itself: '/' on FTP is `root` on disk.
-			resolve({ fs: new TestFileSystem(connection, { root, cwd: '/' }) });
+			resolve({ fs: new TestFileSystem(connection, { root, cwd: '/' }, options.refuseRename) });
 		} else {
 			// ftp-srv replies `530 <message>`; never echo the password.
 			reject(new Error('Login incorrect.'));

@@ -231,6 +231,43 @@ describe('safe uploads', () => {
 	});
 });
 
+describe('safe uploads on a server that will not rename onto an existing file', () => {
+	let strict: TestFtpServer;
+	let strictCredentials: ICredentialDataDecryptedObject;
+	/** Renames onto an existing file are refused (as by ProFTPD without AllowOverwrite); "locked.txt" cannot be renamed at all. */
+	beforeAll(async () => {
+		strict = await startFtpServer({
+			security: 'none',
+			refuseRename: (from, to, targetExists) =>
+				[from, to].some((name) => name.endsWith('/locked.txt')) ? 'Permission denied' : targetExists ? 'File exists' : undefined,
+		});
+		strictCredentials = credentialsFor(strict, 'none');
+	});
+	afterAll(async () => await strict.close());
+
+	const uploadTo = async (remotePath: string, content: string) =>
+		await runFtpNode(strictCredentials, { operation: 'upload', path: remotePath, binaryData: false, fileContent: content, options: { includeConnectionLog: true } });
+	const leftovers = async () => (await fsp.readdir(path.join(strict.root, 'strict'))).filter((name) => name.startsWith('.'));
+
+	it('replaces the file by moving the old one aside first, and removes it once the new one is in place', async () => {
+		await uploadTo('/strict/report.csv', 'old content');
+		const [result] = await uploadTo('/strict/report.csv', 'new content');
+		expect(await fsp.readFile(path.join(strict.root, 'strict/report.csv'), 'utf8')).toBe('new content');
+		const log = (result.json.connectionLog as string[]).join('\n');
+		expect(log).toMatch(/RNTO \/strict\/\.report\.csv\.[0-9a-f]{8}\.old/);
+		expect(log).toContain('Replaced the existing "/strict/report.csv": moved it aside, renamed the upload onto it');
+		expect(await leftovers()).toEqual([]);
+	});
+
+	it('when the rename is refused for another reason, the old file stays as it was and nothing is left behind', async () => {
+		await fsp.mkdir(path.join(strict.root, 'strict'), { recursive: true });
+		await fsp.writeFile(path.join(strict.root, 'strict/locked.txt'), 'the original');
+		await expect(uploadTo('/strict/locked.txt', 'replacement')).rejects.toThrow(/locked\.txt/);
+		expect(await fsp.readFile(path.join(strict.root, 'strict/locked.txt'), 'utf8')).toBe('the original');
+		expect(await leftovers()).toEqual([]);
+	});
+});
+
 describe('After Download', () => {
 	it('keeps the file by default', async () => {
 		await fsp.mkdir(onServer('after'), { recursive: true });

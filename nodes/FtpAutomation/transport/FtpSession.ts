@@ -88,9 +88,9 @@ function isNotImplemented(code: unknown): boolean {
 }
 
 /** A hidden name beside `path` that no reader mistakes for the finished file. */
-function temporaryNameFor(path: string): string {
+function temporaryNameFor(path: string, suffix: 'part' | 'old' = 'part'): string {
 	const name = posix.basename(path).slice(0, 180);
-	return posix.join(parentOf(path), `.${name}.${randomBytes(4).toString('hex')}.part`);
+	return posix.join(parentOf(path), `.${name}.${randomBytes(4).toString('hex')}.${suffix}`);
 }
 
 /**
@@ -565,6 +565,7 @@ export class FtpSession {
 		output.on('error', () => undefined);
 		let received = 0;
 		let expectedSize: number | undefined;
+		let sizeAsked = false;
 		let consumed: Promise<T> | undefined;
 		let storeFailure: unknown;
 		/** Set when the download has failed: the stream is ended on purpose, and `consume` failing then is expected. */
@@ -584,12 +585,16 @@ export class FtpSession {
 				bytesTransferred: received,
 			});
 
-		let failure = await this.retrying(context, options.retries ?? 0, async (attemptNumber) => {
+		let failure = await this.retrying(context, options.retries ?? 0, async () => {
 			// n8n could not store what arrived (e.g. a full disk): trying again would not help.
 			if (storeFailure !== undefined)
 				throw new FtpFailure('transfer', 'n8n could not store the data', '');
 			await this.reconnectIfClosed();
-			if (attemptNumber === 1) expectedSize = await this.remoteSize(remotePath);
+			// Asked once, before the first byte: a resumed attempt continues the same file.
+			if (!sizeAsked) {
+				expectedSize = await this.remoteSize(remotePath);
+				sizeAsked = true;
+			}
 			const resumeAt = received;
 			const sink = new ForwardingSink(output, (count) => {
 				received += count;
@@ -813,23 +818,28 @@ export class FtpSession {
 			action: 'rename the uploaded temporary file onto',
 			path: target,
 		});
-		let failure = await this.failureOf(
-			context,
-			async () => await this.client.rename(temporary, target),
-		);
+		const rename = async (from: string, to: string) =>
+			await this.failureOf(context, async () => await this.client.rename(from, to));
+		let failure = await rename(temporary, target);
 		if (
 			failure &&
 			!this.client.closed &&
 			(isMissingOrDenied(failure.replyCode) || failure.replyCode === 553)
 		) {
-			// Some servers (ProFTPD without AllowOverwrite, pure-ftpd) do not rename onto an existing file.
-			const removed = await this.client.remove(target, true);
-			if (removed.code < 300) {
-				this.note(`Replaced the existing "${target}": deleted it, then renamed the upload onto it`);
-				failure = await this.failureOf(
-					context,
-					async () => await this.client.rename(temporary, target),
-				);
+			// Some servers (ProFTPD without AllowOverwrite, pure-ftpd) do not rename onto an existing file. The old
+			// file is moved aside, not deleted, until the new one is in place: if the rename was refused for another
+			// reason, the old file is put back and nothing is lost.
+			const aside = temporaryNameFor(target, 'old');
+			if ((await rename(target, aside)) === undefined) {
+				failure = await rename(temporary, target);
+				if (failure === undefined) {
+					this.note(
+						`Replaced the existing "${target}": moved it aside, renamed the upload onto it`,
+					);
+					await this.removeQuietly(aside);
+				} else if ((await rename(aside, target)) !== undefined) {
+					this.note(`The previous "${target}" could not be put back; it is kept as "${aside}"`);
+				}
 			}
 		}
 		if (failure) {
