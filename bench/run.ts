@@ -284,6 +284,10 @@ function n8nEnv(): NodeJS.ProcessEnv {
 		// The default in n8n 2.x for `n8n execute`; stated so that downloads stream into files on disk.
 		N8N_DEFAULT_BINARY_DATA_MODE: 'filesystem',
 		N8N_RESTRICT_FILE_ACCESS_TO: FILES,
+		// The upload workflows run `sync` (Execute Command, off by default in n8n 2.x) after Read/Write Files from Disk
+		// has copied the 1 GiB file into the binary store, so that the upload does not compete with writing that copy
+		// back to disk (curl and lftp read a file that was synced before them).
+		NODES_EXCLUDE: '[]',
 		...Object.fromEntries(Object.entries(process.env).filter(([key]) => key.startsWith('N8N_E2E_'))),
 	};
 }
