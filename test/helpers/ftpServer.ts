@@ -28,6 +28,10 @@
  *   sometimes FTPError 550. Tests should not rely on either; create the folder first (MKD / ensureDir).
  * - Two ftp-srv timers are neutralised here: the 1 s timer per disconnected client and the 30 s passive-mode
  *   timer (see patchPassiveConnector), so that closed servers do not keep jest alive.
+ * - AUTH TLS: ftp-srv starts TLS only some milliseconds after its 234, and reads a ClientHello that arrives in between
+ *   as a command; the upgrade is patched to happen at once (see patchAuthTls).
+ * - RNFR/RNTO of a file whose upload broke: ftp-srv deletes a file when its data connection is reset during STOR or
+ *   APPE (even the target of an append); after a FIN it keeps what arrived.
  */
 import * as fs from 'fs';
 import * as net from 'net';
@@ -188,6 +192,49 @@ function sameAddress(a: string | undefined, b: string | undefined): boolean {
  * the server is closed. This is ftp-srv's own setupServer with the timer unref'd and cleared on close;
  * everything else (reply codes, TLS on data connections, address check) is unchanged.
  */
+/** The parts of ftp-srv's connection that its AUTH command touches. */
+interface AuthConnectionInternals {
+	commandSocket: net.Socket;
+	secure: boolean;
+	server: { options: { tls?: tls.TlsOptions | false } };
+}
+
+let authPatched = false;
+const serverContexts = new WeakMap<tls.TlsOptions, tls.SecureContext>();
+
+/**
+ * ftp-srv (src/commands/registration/auth.js) wraps the control connection in TLS only once its `234` reply has been
+ * flushed and a secure context built. A client that starts its handshake as soon as it reads `234` (the node does,
+ * with its TLS context made in advance) has its ClientHello parsed as an FTP command in that gap, and gets a plain
+ * text reply instead of a ServerHello ("wrong version number"). This AUTH TLS replies and wraps in the same tick, as
+ * real servers do; other AUTH arguments still go to ftp-srv's handler.
+ */
+function patchAuthTls(): void {
+	if (authPatched) return;
+	authPatched = true;
+	const registry = require('ftp-srv/src/commands/registry') as Record<string, { handler: (this: AuthConnectionInternals, args: { command?: { arg?: string } }) => unknown }>;
+	const original = registry.AUTH.handler;
+	registry.AUTH.handler = function handleAuth(this: AuthConnectionInternals, args) {
+		const options = this.server.options.tls;
+		if ((args.command?.arg ?? '').toUpperCase() !== 'TLS' || !options || this.secure) return original.call(this, args);
+		let secureContext = serverContexts.get(options);
+		if (!secureContext) {
+			secureContext = tls.createSecureContext(options);
+			serverContexts.set(options, secureContext);
+		}
+		const plain = this.commandSocket;
+		plain.write('234 Honored\r\n');
+		const secureSocket = new tls.TLSSocket(plain, { isServer: true, secureContext });
+		// As ftp-srv does: the connection keeps listening on the plain socket, which re-emits the secure one's events.
+		for (const event of ['data', 'timeout', 'end', 'close', 'drain', 'error']) {
+			secureSocket.on(event, (...eventArgs: unknown[]) => plain.emit(event, ...eventArgs));
+		}
+		this.commandSocket = secureSocket;
+		this.secure = true;
+		return undefined;
+	};
+}
+
 function patchPassiveConnector(): void {
 	if (passivePatched) return;
 	passivePatched = true;
@@ -267,6 +314,7 @@ export async function startFtpServer(options: StartFtpServerOptions = {}): Promi
 	fs.mkdirSync(root);
 
 	patchPassiveConnector();
+	patchAuthTls();
 	const before = snapshotProcessListeners();
 	let server: FtpSrv;
 	try {
