@@ -17,6 +17,9 @@
 # Environment:
 #   N8N_E2E_VERSION   n8n version (default 2.8.4: the newest that installs and runs on Node 20)
 #   N8N_E2E_CACHE     install folder (default <repo>/.cache/n8n-<version>; .cache/ is gitignored)
+#
+# The install uses scripts/n8n-e2e-lock/<version>/package-lock.json (npm ci) when there is one: the tree the suite
+# was verified with. Without it (another N8N_E2E_VERSION), `npm install n8n@<version>` resolves a fresh tree.
 #   N8N_ENCRYPTION_KEY, N8N_RUNNERS_BROKER_PORT, N8N_LOG_LEVEL: passed on by `n8n` (defaults: a fixed test key,
 #                     a free port, info)
 set -euo pipefail
@@ -43,16 +46,24 @@ cmd_install() {
 	log "installing n8n@$VERSION into $CACHE (first time: about 6 min, 2.3 GB)"
 	mkdir -p "$CACHE"
 	rm -f "$MARKER"
-	# xlsx: n8n-nodes-base pulls it from a host outside the npm registry; 0.18.5 is the last version on npm.
-	cat > "$CACHE/package.json" <<JSON
+	local pinned=$REPO/scripts/n8n-e2e-lock/$VERSION
+	# The repository's .npmrc turns install scripts off; n8n needs them (sqlite3 is compiled from source here).
+	if [[ -f $pinned/package-lock.json ]]; then
+		# The exact tree that was tested: n8n's own dependencies float, and a registry that has published a new
+		# version of one (but not yet what that version needs) breaks a fresh `npm install n8n` for a while.
+		cp "$pinned/package.json" "$pinned/package-lock.json" "$CACHE/"
+		(cd "$CACHE" && npm ci --no-audit --no-fund --ignore-scripts=false) >&2
+	else
+		# xlsx: n8n-nodes-base pulls it from a host outside the npm registry; 0.18.5 is the last version on npm.
+		cat > "$CACHE/package.json" <<JSON
 {
   "private": true,
   "description": "n8n for the end-to-end tests of n8n-nodes-ftp-automation (scripts/n8n-e2e.sh)",
   "overrides": { "xlsx": "0.18.5" }
 }
 JSON
-	# The repository's .npmrc turns install scripts off; n8n needs them (sqlite3 is compiled from source here).
-	(cd "$CACHE" && npm install --no-audit --no-fund --ignore-scripts=false --save-exact "n8n@$VERSION") >&2
+		(cd "$CACHE" && npm install --no-audit --no-fund --ignore-scripts=false --save-exact "n8n@$VERSION") >&2
+	fi
 	[[ -x $BIN ]] || die "npm install finished but $BIN is missing"
 	"$BIN" --version >/dev/null 2>&1 || log "warning: '$BIN --version' failed"
 	echo "n8n@$VERSION" > "$MARKER"

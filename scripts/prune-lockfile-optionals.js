@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
- * Run after any `npm install` that changes package-lock.json on this project's machines.
+ * Run after any `npm install` that changes package-lock.json on this project's machines (optionally with the path of
+ * another lock file, e.g. scripts/n8n-e2e-lock/2.8.4/package-lock.json).
  *
  * The registry these machines reach serves no platform packages for other systems (macOS, Windows, ...).
  * npm then leaves those optional platform bindings out of the lock file but keeps them in their parent's
@@ -10,7 +11,8 @@
 const fs = require('fs');
 const path = require('path');
 
-const lockPath = path.join(__dirname, '..', 'package-lock.json');
+// Default: this project's lock file; scripts/n8n-e2e-lock/<version>/package-lock.json is pruned the same way.
+const lockPath = path.resolve(process.argv[2] ?? path.join(__dirname, '..', 'package-lock.json'));
 const lock = JSON.parse(fs.readFileSync(lockPath, 'utf8'));
 
 /** Where Node's resolution would find `name` from the package at `location`, if the lock has it. */
@@ -33,4 +35,4 @@ for (const [location, entry] of Object.entries(lock.packages)) {
 	}
 }
 fs.writeFileSync(lockPath, `${JSON.stringify(lock, null, 2)}\n`);
-process.stdout.write(`package-lock.json: dropped ${dropped} optional dependencies the registry does not serve\n`);
+process.stdout.write(`${path.relative(process.cwd(), lockPath)}: dropped ${dropped} optional dependencies the registry does not serve\n`);
