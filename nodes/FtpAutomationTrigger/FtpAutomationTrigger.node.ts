@@ -6,7 +6,7 @@ import {
 	type IPollFunctions,
 } from 'n8n-workflow';
 
-import { afterDownloadOptions } from '../FtpAutomation/actions/descriptions';
+import { afterDownloadOptions, globFilterField } from '../FtpAutomation/actions/descriptions';
 import { ftpAutomationApiTest } from '../FtpAutomation/methods';
 import { pollForChanges } from './poll';
 
@@ -43,15 +43,10 @@ export class FtpAutomationTrigger implements INodeType {
 				default: false,
 				description: 'Whether to watch the subfolders too. Symbolic links are not followed.',
 			},
-			{
-				displayName: 'Filter',
-				name: 'filter',
-				type: 'string',
-				default: '',
-				placeholder: '*.csv',
-				description:
-					'Glob pattern for the files to watch, as in the List operation: matched against the path relative to the folder; a pattern without / matches names at any depth. Hidden names (such as the .NAME.part files of safe uploads) only match a pattern that starts with a dot.',
-			},
+			globFilterField(
+				'files to watch',
+				' Hidden names (such as the .NAME.part files of safe uploads) only match a pattern that starts with a dot.',
+			),
 			{
 				displayName: 'Trigger On',
 				name: 'event',

@@ -115,3 +115,18 @@ export const afterDownloadOptions: INodeProperties[] = [
 		displayOptions: { show: { afterDownload: ['moveTo'] } },
 	},
 ];
+
+/** List's and the trigger's Filter: a glob against the path relative to the folder. */
+export function globFilterField(entries: string, note = ''): INodeProperties {
+	return {
+		displayName: 'Filter',
+		name: 'filter',
+		type: 'string',
+		default: '',
+		placeholder: '*.csv',
+		description: [
+			`Glob pattern for the ${entries}, e.g. *.csv or **/2026-*.csv. Matched against the path relative to the folder; a pattern without / matches names at any depth.`,
+			note,
+		].join(''),
+	};
+}

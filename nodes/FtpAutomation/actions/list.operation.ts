@@ -6,7 +6,13 @@ import type {
 } from 'n8n-workflow';
 
 import { walkFolders, type IncludeEntries, type UseSession } from '../transport';
-import { concurrencyOption, optionsField, remotePathField, retriesOption } from './descriptions';
+import {
+	concurrencyOption,
+	globFilterField,
+	optionsField,
+	remotePathField,
+	retriesOption,
+} from './descriptions';
 
 export const description: INodeProperties[] = [
 	{
@@ -18,15 +24,7 @@ export const description: INodeProperties[] = [
 		default: '/',
 	},
 	optionsField('list', [
-		{
-			displayName: 'Filter',
-			name: 'filter',
-			type: 'string',
-			default: '',
-			placeholder: '*.csv',
-			description:
-				'Glob pattern for the entries to return, e.g. *.csv or **/2026-*.csv. Matched against the path relative to the listed folder; a pattern without / matches names at any depth.',
-		},
+		globFilterField('entries to return'),
 		{
 			displayName: 'Include',
 			name: 'include',
