@@ -222,7 +222,7 @@ export class FtpAutomationApi implements ICredentialType {
 					name: 'Address Reported by the Server',
 					value: 'serverReported',
 					description:
-						'Use the address in the PASV reply, for servers that send data from another host',
+						'Connect data connections to the address in the PASV reply, for servers that send data from another host. This trusts the server with where n8n connects: downloads and uploads go to whatever address it names, even a host inside the network n8n runs in. The connection log names the address used.',
 				},
 			],
 		},

@@ -370,6 +370,9 @@ proftpd_server_block() { # NAME PASV_LOW [implicit]
   # default (no NoSessionReuseRequired option).
   TLSRequired off
 ${3:+  TLSOptions UseImplicitSSL}
+  # The implicit instance shows links as the folders they point to (as IIS junctions and ftp-srv do), so the
+  # interop suite meets a real server that hides links; the explicit one shows them as links (the default).
+${3:+  ShowSymlinks off}
   <Anonymous $base/anon>
     User ftp
     Group nogroup

@@ -6,7 +6,11 @@ import {
 	type IPollFunctions,
 } from 'n8n-workflow';
 
-import { afterDownloadOptions, globFilterField } from '../FtpAutomation/actions/descriptions';
+import {
+	afterDownloadOptions,
+	globFilterField,
+	walkLimitOptions,
+} from '../FtpAutomation/actions/descriptions';
 import { ftpAutomationApiTest } from '../FtpAutomation/methods';
 import { pollForChanges } from './poll';
 
@@ -112,6 +116,7 @@ export class FtpAutomationTrigger implements INodeType {
 						description:
 							'Emit a file only once its size and modification time have stayed the same across polls for at least this long, so that a file still being uploaded is not picked up. 0: emit at the first poll that sees it.',
 					},
+					...walkLimitOptions({ '/recursive': [true] }),
 				],
 			},
 		],

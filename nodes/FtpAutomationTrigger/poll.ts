@@ -1,5 +1,6 @@
 import type { IDataObject, INodeExecutionData, IPollFunctions } from 'n8n-workflow';
 
+import { walkLimitsOf, type WalkLimitOptions } from '../FtpAutomation/actions/descriptions';
 import { downloadToBinary, type AfterDownload } from '../FtpAutomation/helpers/downloadToBinary';
 import { toNodeError } from '../FtpAutomation/helpers/nodeError';
 import { FtpSession, toConnectionSettings, type ListEntry } from '../FtpAutomation/transport';
@@ -11,7 +12,7 @@ import {
 	type WatchState,
 } from './fileChanges';
 
-interface TriggerOptions {
+interface TriggerOptions extends WalkLimitOptions {
 	download?: boolean;
 	afterDownload?: AfterDownload;
 	moveToFolder?: string;
@@ -91,7 +92,13 @@ export async function pollForChanges(this: IPollFunctions): Promise<INodeExecuti
 	try {
 		const files = (
 			await session
-				.list(path, { recursive, filter, include: 'files', retries: 2 })
+				.list(path, {
+					recursive,
+					filter,
+					include: 'files',
+					retries: 2,
+					limits: walkLimitsOf(options),
+				})
 				.catch((error: unknown) => Promise.reject(toNodeError(this.getNode(), error)))
 		).filter((entry) => entry.type === 'file');
 

@@ -70,8 +70,12 @@ export async function silentServer(): Promise<SilentServer> {
 
 /** One control connection of a scripted server, as a reply handler sees it. */
 export interface ScriptedSession {
+	/** Which connection this is: 1 for the first the server accepted, 2 for the next, ... */
+	readonly connection: number;
 	/** Sends one reply line (CRLF is added). */
 	reply(line: string): void;
+	/** Writes raw bytes to the control connection as they are (nothing added), e.g. half a reply. */
+	write(data: string | Buffer): void;
 	/** The data connection the client opens after the last EPSV/PASV, as a raw TCP socket. */
 	dataConnection(): Promise<net.Socket>;
 	/** The target of the last PORT or EPRT command, if any. */
@@ -85,8 +89,11 @@ export type ScriptedReply = string | ((session: ScriptedSession, argument: strin
 export interface FtpScript {
 	/** The address to listen on: 127.0.0.1 (default) or ::1. */
 	host?: '127.0.0.1' | '::1';
-	/** The greeting; default `220 (scripted stand-in)`. */
-	greeting?: string;
+	/**
+	 * The greeting; default `220 (scripted stand-in)`. A function decides per connection (numbered from 1);
+	 * returning undefined sends no greeting at all (a server that accepts and never speaks).
+	 */
+	greeting?: string | ((connection: number) => string | undefined);
 	/** Close the control connection right after the greeting (as vsftpd does after its 421). */
 	closeAfterGreeting?: boolean;
 	/** Key and certificate for AUTH TLS; without it AUTH is refused as vsftpd with ssl_enable=NO refuses it. */
@@ -100,6 +107,10 @@ export interface ScriptedFtpServer {
 	port: number;
 	/** Every command line received, in order, over all connections. */
 	commands: string[];
+	/** The same lines as the bytes that arrived (without CRLF), for checking what an encoding put on the wire. */
+	rawCommands: Buffer[];
+	/** Connections accepted so far. */
+	readonly connections: number;
 	close(): Promise<void>;
 }
 
@@ -140,15 +151,22 @@ export async function scriptedFtpServer(script: FtpScript = {}): Promise<Scripte
 	const sockets = new Set<net.Socket>();
 	const dataServers = new Set<net.Server>();
 	const commands: string[] = [];
+	const rawCommands: Buffer[] = [];
+	let connections = 0;
 	const replies: Record<string, ScriptedReply> = { ...DEFAULT_REPLIES, ...script.replies };
 
 	const server = net.createServer((plain) => {
 		track(sockets, plain);
+		const connection = ++connections;
 		let control: net.Socket = plain;
 		let nextData: Promise<net.Socket> | undefined;
 		const session: ScriptedSession = {
+			connection,
 			reply: (line) => {
 				if (!control.destroyed) control.write(`${line}\r\n`);
+			},
+			write: (data) => {
+				if (!control.destroyed) control.write(data);
 			},
 			dataConnection: async () => {
 				if (!nextData) throw new Error('no EPSV or PASV before the transfer');
@@ -168,12 +186,14 @@ export async function scriptedFtpServer(script: FtpScript = {}): Promise<Scripte
 			return await listen(dataServer);
 		};
 
-		let buffered = '';
+		let buffered = Buffer.alloc(0);
 		const onData = (chunk: Buffer) => {
-			buffered += chunk.toString('utf8');
+			buffered = Buffer.concat([buffered, chunk]);
 			for (let end = buffered.indexOf('\r\n'); end >= 0; end = buffered.indexOf('\r\n')) {
-				const line = buffered.slice(0, end);
-				buffered = buffered.slice(end + 2);
+				const raw = buffered.subarray(0, end);
+				buffered = buffered.subarray(end + 2);
+				rawCommands.push(Buffer.from(raw));
+				const line = raw.toString('utf8');
 				commands.push(line);
 				const space = line.indexOf(' ');
 				const verb = (space < 0 ? line : line.slice(0, space)).toUpperCase();
@@ -203,7 +223,9 @@ export async function scriptedFtpServer(script: FtpScript = {}): Promise<Scripte
 			}
 		};
 		plain.on('data', onData);
-		session.reply(script.greeting ?? '220 (scripted stand-in)');
+		const greeting =
+			typeof script.greeting === 'function' ? script.greeting(connection) : (script.greeting ?? '220 (scripted stand-in)');
+		if (greeting !== undefined) session.reply(greeting);
 		if (script.closeAfterGreeting) plain.end();
 	});
 	const host = script.host ?? HOST;
@@ -212,6 +234,10 @@ export async function scriptedFtpServer(script: FtpScript = {}): Promise<Scripte
 		host,
 		port,
 		commands,
+		rawCommands,
+		get connections() {
+			return connections;
+		},
 		close: async () => {
 			for (const dataServer of dataServers) dataServer.close();
 			await shutDown(server, sockets);

@@ -95,3 +95,16 @@ export async function writeRandomFile(file: string, bytes: number): Promise<stri
 	await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
 	return hash.digest('hex');
 }
+
+/** Fails if `promise` has not settled after `ms`: for code under test that used to hang (the execution never ended). */
+export async function within<T>(ms: number, promise: Promise<T>): Promise<T> {
+	let timer: NodeJS.Timeout | undefined;
+	const timeout = new Promise<never>((_, reject) => {
+		timer = setTimeout(() => reject(new Error(`the execution did not end within ${ms} ms`)), ms);
+	});
+	try {
+		return await Promise.race([promise, timeout]);
+	} finally {
+		clearTimeout(timer);
+	}
+}

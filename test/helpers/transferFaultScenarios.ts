@@ -49,6 +49,21 @@ function commandBytesUntil(log: string[], password: string, last: RegExp): numbe
  * A reset (or a close right after a FIN) discards what the client's kernel had received but the node had not read
  * yet, so on a busy machine the node may have fewer bytes than the proxy forwarded: it resumes from what it has.
  */
+/**
+ * The file once the server has finished writing it: a server may still be flushing what arrived before the cut when
+ * the node has already failed (ftp-srv on a loaded machine). Waits until its size stays the same for 200 ms (at most 5 s).
+ */
+async function settledFile(file: string): Promise<Buffer> {
+	let size = -1;
+	for (const deadline = Date.now() + 5_000; Date.now() < deadline; ) {
+		const now = (await fsp.stat(file)).size;
+		if (now === size) break;
+		size = now;
+		await new Promise((resolve) => setTimeout(resolve, 200));
+	}
+	return await fsp.readFile(file);
+}
+
 function expectResumedAtMost(log: string, remotePath: string, forwarded: number, total: number): number {
 	const resumedAt = Number(/> REST (\d+)/.exec(log)?.[1]);
 	expect(resumedAt).toBeGreaterThan(0);
@@ -262,7 +277,7 @@ export function describeTransferFaults(
 			const item = await upload(credentials, remotePath, content, { ifExists: 'append' });
 			expect(item.json.error).toMatch(/^The append to ".*journal\.log" was interrupted after the server had stored part of it: the file has \d+ bytes now, 7 before/);
 			expect(proxy!.stats.dataConnections).toBe(1);
-			const stored = await fsp.readFile(target().onDisk(remotePath));
+			const stored = await settledFile(target().onDisk(remotePath));
 			expect(stored.length).toBe(7 + ONE_MIB);
 			expect(stored.subarray(0, 7).toString()).toBe('line 0\n');
 			expect(stored.subarray(7).equals(content.subarray(0, ONE_MIB))).toBe(true);

@@ -8,7 +8,7 @@ import * as path from 'path';
 import { Client } from 'basic-ftp';
 import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
 
-import { FtpSession } from '../../nodes/FtpAutomation/transport';
+import { FtpSession, MAX_WALK_DEPTH } from '../../nodes/FtpAutomation/transport';
 import { startFtpServer, type TestFtpServer } from '../helpers/ftpServer';
 import { FtpAutomation } from '../../nodes/FtpAutomation/FtpAutomation.node';
 import { binaryItem, cleanupBinaryData, initBinaryData, readBinary, runNode } from '../helpers/n8nHarness';
@@ -171,13 +171,26 @@ describe('items and the connection', () => {
 });
 
 describe('recursive listing never loops', () => {
-	it('does not descend into a folder link that a server shows as a plain folder', async () => {
-		// ftp-srv follows symbolic links when listing, so this link looks like an endless chain of folders.
+	it('descends into a folder link that ftp-srv shows as a plain folder (nothing proves it is one), and says so', async () => {
+		// ftp-srv follows symbolic links when listing and repeats any path in PWD, so nothing proves this link is one:
+		// the walk goes on (never skipping a real folder) and stops at the depth limit.
 		await fsp.mkdir(path.join(plainServer.root, 'loop/data'), { recursive: true });
 		await fsp.writeFile(path.join(plainServer.root, 'loop/data/x.csv'), 'x');
 		await fsp.symlink(path.join(plainServer.root, 'loop'), path.join(plainServer.root, 'loop/again'));
-		const output = await runFtpNode(credentialsFor(plainServer, 'none'), { operation: 'list', path: '/loop', options: { recursive: true } });
-		expect(output.map((item) => item.json.path).sort()).toEqual(['/loop/again', '/loop/data', '/loop/data/x.csv']);
+		const [first, ...rest] = await runFtpNode(credentialsFor(plainServer, 'none'), {
+			operation: 'list',
+			path: '/loop',
+			options: { recursive: true, includeConnectionLog: true },
+		});
+		const paths = [first, ...rest].map((item) => item.json.path as string);
+		expect(paths.slice(0, 3)).toEqual(['/loop/again', '/loop/again/again', '/loop/again/again/again']);
+		expect(paths).toContain('/loop/data/x.csv');
+		// Linux follows at most 40 links in one path, so ftp-srv's chain ends there (ELOOP), below the depth limit.
+		const deepest = Math.max(...paths.map((listed) => listed.split('/').length - 2));
+		expect(deepest).toBeGreaterThanOrEqual(40);
+		expect(deepest).toBeLessThanOrEqual(MAX_WALK_DEPTH);
+		const log = (first.json.connectionLog as string[]).join('\n');
+		expect(log).toContain('"/loop/again" lists exactly what "/loop" lists; the server cannot tell whether it is a link to it, so the walk goes on');
 	});
 
 	it('lists symbolic links without following them, and skips . and ..', async () => {

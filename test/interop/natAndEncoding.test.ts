@@ -206,6 +206,17 @@ describe('Latin-1 file names: vsftpd passes name bytes through, the files on dis
 			expect(listed.map((entry) => entry.json.name).sort()).toEqual([NAME, upload].sort());
 		});
 
+		it('refuses a path whose Latin-1 bytes would carry a second command; vsftpd keeps the file and the folder', async () => {
+			// In Latin-1, č (U+010D) and Ċ (U+010A) would go out as CR and LF: DELE /latin1/victim.csv, then RMD /important.
+			await writeAsUser(server, '/latin1/victim.csv', 'keep me');
+			await makeFolderAsUser(server, '/important');
+			const error = await failingRun(credentials, { operation: 'delete', path: '/latin1/victim.csv\u010d\u010aRMD /important' });
+			expect(error.message).toContain('contains "č" (U+010D), which File Name Encoding Latin-1 cannot carry');
+			expect(await fsp.readFile(onDisk(server, '/latin1/victim.csv'), 'utf8')).toBe('keep me');
+			expect((await fsp.stat(onDisk(server, '/important'))).isDirectory()).toBe(true);
+			await fsp.rm(onDisk(server, '/latin1/victim.csv'));
+		});
+
 		it('renames into a new Latin-1-named folder', async () => {
 			const folder = '/latin1/Ältere Berichte';
 			const renamed = `${folder}/Bericht März (alt).txt`;

@@ -320,6 +320,15 @@ describe.each(INSTANCES)('$name', ({ name, tls: tlsMode, plain, mlsd }) => {
 			await writeAsUser(server, `${base}/del/full/deeper/f.txt`, 'y');
 			await writeAsUser(server, `${base}/del/full/${UTF8_NAME}`, 'z');
 			await makeFolderAsUser(server, `${base}/del/full/hollow`);
+			// Links out of the folder: a recursive delete removes each link itself, never what it points to (also on
+			// proftpd-implicit, which shows links as folders: its MLSD unique facts give them away). Relative links, so
+			// that they resolve inside the servers' chroot.
+			await writeAsUser(server, `${base}/outside/keep.txt`, 'keep');
+			await fsp.symlink('../../outside', onDisk(server, `${base}/del/full/to-outside`));
+			await fsp.symlink('../..', onDisk(server, `${base}/del/full/deeper/up`));
+			for (const link of ['del/full/to-outside', 'del/full/deeper/up']) {
+				await fsp.lchown(onDisk(server, `${base}/${link}`), server.uid, server.gid);
+			}
 
 			const [file] = await runFtpNode(credentials, { operation: 'delete', path: `${base}/del/file.txt` });
 			expect(file.json).toEqual({ path: `${base}/del/file.txt`, deleted: true });
@@ -332,6 +341,7 @@ describe.each(INSTANCES)('$name', ({ name, tls: tlsMode, plain, mlsd }) => {
 			const [full] = await runFtpNode(credentials, { operation: 'delete', path: `${base}/del/full`, options: { folder: true, recursive: true } });
 			expect(full.json).toEqual({ path: `${base}/del/full`, deleted: true });
 			expect(await fsp.readdir(onDisk(server, `${base}/del`))).toEqual([]);
+			expect(await fsp.readFile(onDisk(server, `${base}/outside/keep.txt`), 'utf8')).toBe('keep');
 		});
 	});
 

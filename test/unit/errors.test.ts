@@ -26,6 +26,13 @@ describe('explainFailure', () => {
 		expect(failure.hint.length).toBeGreaterThan(20);
 	});
 
+	it("explains ProFTPD's 530 for a full server as a connection limit, not as a wrong password", () => {
+		const reply = '530 Sorry, the maximum number of clients (2) from your host are already connected.';
+		const failure = explainFailure(ftpError(530, reply), { ...at, step: 'login' });
+		expect(failure.message).toBe(`The server accepts no more connections right now (server replied: ${reply})`);
+		expect(failure.hint).toContain('Lower Concurrency');
+	});
+
 	it('explains a 530 at login as wrong credentials', () => {
 		const failure = explainFailure(ftpError(530, '530 Login incorrect.'), { ...at, step: 'login' });
 		expect(failure.message).toBe('Wrong username or password (server replied: 530 Login incorrect.)');

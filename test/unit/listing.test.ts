@@ -1,6 +1,7 @@
 import { FileInfo, FileType } from 'basic-ftp';
 
-import { globFilter, includes, isRealEntry, toListEntry } from '../../nodes/FtpAutomation/transport/listing';
+import { globFilter, includes, toListEntry } from '../../nodes/FtpAutomation/transport/listing';
+import { isPlainName } from '../../nodes/FtpAutomation/transport/listingText';
 
 function info(name: string, type: FileType, extra: Partial<FileInfo> = {}): FileInfo {
 	return Object.assign(new FileInfo(name), { type, size: 10 }, extra);
@@ -31,9 +32,27 @@ describe('toListEntry', () => {
 	});
 });
 
-describe('isRealEntry', () => {
-	it('drops . and ..', () => {
-		expect(['.', '..', 'a'].map((name) => isRealEntry(new FileInfo(name)))).toEqual([false, false, true]);
+describe('toListEntry sizes', () => {
+	it('makes a size that is no size (negative, not a number, beyond 2^53) null', () => {
+		for (const size of [-1, Number.NaN, 1e30]) expect(toListEntry(info('f', FileType.File, { size }), '/').size).toBeNull();
+		expect(toListEntry(info('f', FileType.File, { size: 0 }), '/').size).toBe(0);
+	});
+});
+
+describe('isPlainName', () => {
+	it('accepts only a name inside the folder: no ., .., path, or control character', () => {
+		expect(['.', '..', '', 'a/b.txt', '../../etc/passwd', 'cr\rname.txt', 'tab\tname', 'a', 'back\\slash', 'ä ö.csv'].map(isPlainName)).toEqual([
+			false,
+			false,
+			false,
+			false,
+			false,
+			false,
+			false,
+			true,
+			true,
+			true,
+		]);
 	});
 });
 

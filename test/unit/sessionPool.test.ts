@@ -72,6 +72,54 @@ describe('SessionPool', () => {
 		expect(first.log.tail().join('\n')).toContain('Could not open connection 2 of 4; continuing with 1 (421 There are too many connections');
 	});
 
+	it('gives an item whose open failed a connection that was released while it was opening', async () => {
+		const first = fakeSession('[1]');
+		let refuse: (error: Error) => void = () => undefined;
+		jest
+			.spyOn(FtpSession, 'open')
+			.mockResolvedValueOnce(first)
+			.mockImplementationOnce(async () => await new Promise<FtpSession>((_, reject) => (refuse = reject)));
+		const pool = await SessionPool.open(settings, 2);
+		let finishFirst: () => void = () => undefined;
+		const firstWork = pool.use(async () => await new Promise<void>((resolve) => (finishFirst = resolve)));
+		await tick();
+		// The second work opens a connection; the first connection is released before that open fails.
+		const secondWork = pool.use(async (session) => session);
+		await tick();
+		finishFirst();
+		await firstWork;
+		refuse(new Error('530 Sorry, the maximum number of clients (1) from your host are already connected.'));
+		let timer: NodeJS.Timeout | undefined;
+		const settled = await Promise.race([secondWork, new Promise((resolve) => (timer = setTimeout(() => resolve('still waiting'), 1000)))]);
+		clearTimeout(timer);
+		expect(settled).toBe(first);
+		expect(first.log.tail().join('\n')).toContain('The server allowed 1 connection. Could not open connection 2 of 2; continuing with 1 (530 Sorry');
+	});
+
+	it('says once how many connections the server allowed, counting an open that succeeds after a refusal', async () => {
+		const first = fakeSession('[1]');
+		const second = fakeSession('[2]');
+		let admitSecond: () => void = () => undefined;
+		jest
+			.spyOn(FtpSession, 'open')
+			.mockResolvedValueOnce(first)
+			.mockImplementationOnce(async () => await new Promise<FtpSession>((resolve) => (admitSecond = () => resolve(second))))
+			.mockRejectedValue(new Error('421 Too many connections (2) from this IP'));
+		const pool = await SessionPool.open(settings, 4);
+		let finishFirst: () => void = () => undefined;
+		const work = [pool.use(async () => await new Promise<void>((resolve) => (finishFirst = resolve)))];
+		for (let index = 1; index < 8; index++) work.push(pool.use(async () => undefined));
+		await tick();
+		admitSecond();
+		await tick();
+		finishFirst();
+		await Promise.all(work);
+		expect(pool.connections).toBe(2);
+		const lines = [...first.log.tail(), ...second.log.tail()].filter((line) => line.includes('The server allowed'));
+		expect(lines).toHaveLength(1);
+		expect(lines[0]).toContain('The server allowed 2 connections. Could not open connection 3 of 4; continuing with 2 (421 Too many');
+	});
+
 	it('closes every connection it opened', async () => {
 		const sessions: FtpSession[] = [];
 		jest.spyOn(FtpSession, 'open').mockImplementation(async () => {

@@ -1,7 +1,14 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import type { UseSession } from '../transport';
-import { concurrencyOption, optionsField, remotePathField } from './descriptions';
+import {
+	concurrencyOption,
+	optionsField,
+	remotePathField,
+	walkLimitOptions,
+	walkLimitsOf,
+	type WalkLimitOptions,
+} from './descriptions';
 
 export const description: INodeProperties[] = [
 	remotePathField('delete', {
@@ -22,9 +29,13 @@ export const description: INodeProperties[] = [
 			type: 'boolean',
 			default: false,
 			description:
-				'Whether to delete the folder with everything in it. Without it only an empty folder is deleted.',
+				'Whether to delete the folder with everything in it. Without it only an empty folder is deleted. Links inside are removed themselves, never followed; if the server cannot tell a link from a folder, nothing is deleted and the error says why.',
 			displayOptions: { show: { folder: [true] } },
 		},
+		...walkLimitOptions({ folder: [true], recursive: [true] }).map((option) => ({
+			...option,
+			displayOptions: { show: { folder: [true], recursive: [true] } },
+		})),
 		concurrencyOption,
 	]),
 ];
@@ -35,13 +46,13 @@ export async function execute(
 	itemIndex: number,
 ): Promise<INodeExecutionData[]> {
 	const path = this.getNodeParameter('path', itemIndex);
-	const options = this.getNodeParameter('options', itemIndex, {}) as {
+	const options = this.getNodeParameter('options', itemIndex, {}) as WalkLimitOptions & {
 		folder?: boolean;
 		recursive?: boolean;
 	};
 	const result = await use(async (session) =>
 		options.folder
-			? await session.deleteFolder(path, options.recursive === true)
+			? await session.deleteFolder(path, options.recursive === true, walkLimitsOf(options))
 			: await session.deleteFile(path),
 	);
 	return [{ json: { ...result, deleted: true }, pairedItem: { item: itemIndex } }];

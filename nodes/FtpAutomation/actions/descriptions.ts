@@ -1,5 +1,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 
+import type { WalkLimits } from '../transport';
+
 import type { FtpOperation } from './types';
 
 /** Shows a field only for one operation (and optionally only when other fields have given values). */
@@ -129,4 +131,57 @@ export function globFilterField(entries: string, note = ''): INodeProperties {
 			note,
 		].join(''),
 	};
+}
+
+/** The limits of a listing or recursive walk, as the options hold them (Time Limit in seconds). */
+export interface WalkLimitOptions {
+	maxEntriesPerFolder?: number;
+	maxFolders?: number;
+	timeLimit?: number;
+}
+
+export function walkLimitsOf(options: WalkLimitOptions): Partial<WalkLimits> {
+	return {
+		maxEntriesPerFolder: options.maxEntriesPerFolder,
+		maxFolders: options.maxFolders,
+		timeLimitMs: options.timeLimit === undefined ? undefined : options.timeLimit * 1000,
+	};
+}
+
+/**
+ * Limits that keep a broken or hostile server (an endless listing, a tree that never ends) from filling n8n's
+ * memory or running forever; each fails with an explained error. `recursiveShown` shows the walk's limits only when
+ * the walk is recursive. The defaults are DEFAULT_WALK_LIMITS written out, as n8n's lint wants literals;
+ * test/unit/walkLimits.test.ts keeps them equal.
+ */
+export function walkLimitOptions(recursiveShown: Record<string, boolean[]>): INodeProperties[] {
+	return [
+		{
+			displayName: 'Max Entries per Folder',
+			name: 'maxEntriesPerFolder',
+			type: 'number',
+			typeOptions: { minValue: 1 },
+			default: 100000,
+			description:
+				"Fail if one folder's listing holds more entries than this, before they are read into memory (about 1 KB each)",
+		},
+		{
+			displayName: 'Max Folders',
+			name: 'maxFolders',
+			type: 'number',
+			typeOptions: { minValue: 1 },
+			default: 10000,
+			description: 'Fail if the recursive walk would list more folders than this',
+			displayOptions: { show: recursiveShown },
+		},
+		{
+			displayName: 'Time Limit (Seconds)',
+			name: 'timeLimit',
+			type: 'number',
+			typeOptions: { minValue: 1 },
+			default: 300,
+			description: 'Fail if listing all the folders of the recursive walk takes longer than this',
+			displayOptions: { show: recursiveShown },
+		},
+	];
 }

@@ -12,6 +12,9 @@ import {
 	optionsField,
 	remotePathField,
 	retriesOption,
+	walkLimitOptions,
+	walkLimitsOf,
+	type WalkLimitOptions,
 } from './descriptions';
 
 export const description: INodeProperties[] = [
@@ -44,6 +47,7 @@ export const description: INodeProperties[] = [
 			description:
 				'Whether to list the contents of subfolders too. Symbolic links are listed but not followed.',
 		},
+		...walkLimitOptions({ recursive: [true] }),
 		{
 			...concurrencyOption,
 			description:
@@ -59,13 +63,19 @@ export async function execute(
 	itemIndex: number,
 ): Promise<INodeExecutionData[]> {
 	const path = this.getNodeParameter('path', itemIndex);
-	const options = this.getNodeParameter('options', itemIndex, {}) as {
+	const options = this.getNodeParameter('options', itemIndex, {}) as WalkLimitOptions & {
 		filter?: string;
 		include?: IncludeEntries;
 		recursive?: boolean;
 		retries?: number;
 	};
-	const entries = await walkFolders(use, path, { ...options, retries: options.retries ?? 2 });
+	const entries = await walkFolders(use, path, {
+		filter: options.filter,
+		include: options.include,
+		recursive: options.recursive,
+		retries: options.retries ?? 2,
+		limits: walkLimitsOf(options),
+	});
 	return entries.map((entry) => ({
 		json: { ...entry } as IDataObject,
 		pairedItem: { item: itemIndex },

@@ -2,7 +2,7 @@ import { lookup } from 'mime-types';
 import type { IBinaryData, IDataObject, IExecuteFunctions, IPollFunctions } from 'n8n-workflow';
 import { posix } from 'node:path';
 
-import type { FtpSession } from '../transport';
+import { hasControlCharacter, type FtpSession } from '../transport';
 
 export type AfterDownload = 'keep' | 'delete' | 'moveTo';
 
@@ -11,6 +11,17 @@ export interface DownloadToBinaryOptions {
 	/** The folder for `afterDownload: 'moveTo'`, as the user typed it. */
 	moveToFolder?: unknown;
 	retries?: number;
+}
+
+/**
+ * The file name n8n stores: the remote name, with no path separator of either kind and no control character, so
+ * that a node writing it to disk (Read/Write Files from Disk, a Windows path) cannot be led into another folder.
+ */
+export function binaryFileName(remotePath: string): string {
+	const name = [...posix.basename(remotePath)]
+		.map((character) => (character === '\\' || hasControlCharacter(character) ? '_' : character))
+		.join('');
+	return name === '' || name === '.' || name === '..' ? 'download' : name;
 }
 
 /**
@@ -31,7 +42,7 @@ export async function downloadToBinary(
 		options.afterDownload === 'moveTo'
 			? session.resolve(options.moveToFolder, 'Move to Folder')
 			: undefined;
-	const fileName = posix.basename(remotePath);
+	const fileName = binaryFileName(remotePath);
 	const mimeType = lookup(fileName) || 'application/octet-stream';
 	const { result: binary, size } = await session.download(
 		remotePath,
@@ -44,7 +55,7 @@ export async function downloadToBinary(
 		await session.deleteFile(remotePath);
 		json.deleted = true;
 	} else if (archiveFolder !== undefined) {
-		const movedTo = posix.join(archiveFolder, fileName);
+		const movedTo = posix.join(archiveFolder, posix.basename(remotePath));
 		await session.rename(remotePath, movedTo, { createDirectories: true });
 		json.movedTo = movedTo;
 	}

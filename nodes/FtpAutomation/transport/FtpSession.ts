@@ -15,13 +15,14 @@ import { TLSSocket } from 'node:tls';
 
 import { enforcePin, pinMismatch } from './certificatePin';
 import { fetchPresentedCertificate } from './certificateProbe';
-import { ConnectionLog } from './connectionLog';
+import { ConnectionLog, MAX_ERROR_MESSAGE_CHARS, shortened } from './connectionLog';
 import {
 	createClient,
 	endingAfterHandshake,
 	handshakeOf,
 	watchDataConnections,
 } from './dataConnection';
+import { useTlsWithin } from './deadline';
 import {
 	explainFailure,
 	FtpFailure,
@@ -30,16 +31,21 @@ import {
 	type FailureContext,
 	type FtpStep,
 } from './errors';
+import { deleteFolderTree } from './folderDelete';
 import { oneAtATime, walkFolders, type ListOptions } from './folderWalk';
-import { isRealEntry, type ListEntry } from './listing';
-import { ancestorsAndSelf, checkPath, parentOf, resolvePath } from './paths';
+import type { ListEntry } from './listing';
+import { parseListing, type ParsedListing } from './listingText';
+import { ancestorsAndSelf, checkPath, parentOf, pathOfPwdReply, resolvePath } from './paths';
 import { DEFAULT_RETRY_DELAY_MS, isTransient, TransientFailure, withRetries } from './retry';
 import { secretsOf, tlsConnectOptions, type ConnectionSettings } from './settings';
 import { describeCertificate, describeEndpoints, describeTls } from './tlsFacts';
+import { DEFAULT_WALK_LIMITS, listingByteLimit, type WalkLimits } from './walkLimits';
+import { deliverWholeLines } from './replyLines';
+import { guardCommandBytes } from './wireEncoding';
 
 /** basic-ftp's own log lines during a LIST; anything else it logs then is the listing text itself. */
 const LIST_PROTOCOL_LINE =
-	/^([<>] |Downloading from |Trying to find|Optimal transfer|Active mode|PORT was refused|Invalid filename)/;
+	/^([<>] |Downloading from |Trying to find|Optimal transfer|Active mode|Passive mode|PORT was refused|Invalid filename)/;
 
 function isListingText(message: string): boolean {
 	return !LIST_PROTOCOL_LINE.test(message);
@@ -81,6 +87,20 @@ export interface UploadResult {
  * 372 MB/s with 1 MiB). Memory stays bounded: at most this much per running transfer.
  */
 export const TRANSFER_BUFFER_BYTES = 1024 * 1024;
+
+/** One folder's listing, as listFolder returns it. */
+export interface FolderListing {
+	entries: FileInfo[];
+	/** The folder's own MLSD `unique` fact, when the server sends one (its identity, for loop detection). */
+	folderUniqueId?: string;
+	/** The MLSD `unique` fact of the folder's real parent: differs from the listed parent's for a link. */
+	parentUniqueId?: string;
+}
+
+/** basic-ftp reads this before every listing; the cast reaches an option its types mark protected. */
+function setListingByteLimit(client: Client, bytes: number): void {
+	(client as unknown as { options: { maxListingBytes: number } }).options.maxListingBytes = bytes;
+}
 
 /** Replies to a command the server does not implement (or not with that argument). */
 function isNotImplemented(code: unknown): boolean {
@@ -166,6 +186,9 @@ export class FtpSession {
 	private loginDirectory = '/';
 	private banner = '';
 	private listing = false;
+	/** What the listing being received is of, for the parser that basic-ftp calls with its text. */
+	private listingRequest = { directory: '/', maxEntries: DEFAULT_WALK_LIMITS.maxEntriesPerFolder };
+	private lastListing: ParsedListing = { entries: [], skipped: [], badFacts: [] };
 	private readonly onLogLine: ((line: string) => void) | undefined;
 	private readonly retryDelayMs: number;
 	private serverListsWithMlsd = false;
@@ -184,6 +207,13 @@ export class FtpSession {
 	) {
 		this.log = new ConnectionLog(secretsOf(settings), options.label);
 		this.client = createClient(settings);
+		guardCommandBytes(this.client.ftp);
+		deliverWholeLines(this.client.ftp);
+		this.client.parseList = (text: string) => {
+			const { directory, maxEntries } = this.listingRequest;
+			this.lastListing = parseListing(text, directory, maxEntries);
+			return this.lastListing.entries;
+		};
 		this.client.ftp.verbose = true;
 		this.onLogLine = options.onLogLine;
 		this.retryDelayMs = options.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS;
@@ -261,7 +291,11 @@ export class FtpSession {
 		options: SessionOptions = {},
 	): Promise<FtpSession> {
 		const session = new FtpSession(settings, options);
-		await session.connect();
+		// A refused login (e.g. a server at its connection limit) must not leave the connection open.
+		await session.connect().catch((error: unknown) => {
+			session.client.close();
+			throw error;
+		});
 		return session;
 	}
 
@@ -293,7 +327,7 @@ export class FtpSession {
 
 	/** Absolute remote path for user input; throws before anything is sent if the input is unsafe. */
 	resolve(path: unknown, label?: string): string {
-		return resolvePath(checkPath(path, label), this.loginDirectory);
+		return resolvePath(checkPath(path, label, this.settings.encoding), this.loginDirectory);
 	}
 
 	private context(step: FtpStep, extra: Partial<FailureContext> = {}): FailureContext {
@@ -346,10 +380,11 @@ export class FtpSession {
 	/** The failure as users see it: cause and fix in plain words, redacted, with the tail of the connection log. */
 	private explain(error: unknown, context: FailureContext): FtpFailure {
 		const failure = explainFailure(error, context);
+		// A server's reply is quoted in the message: a hostile one can be megabytes long.
 		const redacted = new FtpFailure(
 			failure.step,
-			this.log.redact(failure.message),
-			this.log.redact(failure.hint),
+			shortened(this.log.redact(failure.message), MAX_ERROR_MESSAGE_CHARS),
+			shortened(this.log.redact(failure.hint), MAX_ERROR_MESSAGE_CHARS),
 			failure.replyCode,
 		);
 		redacted.connectionLog = this.log.tail();
@@ -381,7 +416,12 @@ export class FtpSession {
 				this.context('tls'),
 				async () =>
 					await this.withRejectedCertificateLogged(
-						async () => await this.client.useTLS(tlsConnectOptions(this.settings)),
+						async () =>
+							await useTlsWithin(
+								this.client,
+								tlsConnectOptions(this.settings) ?? {},
+								this.settings.timeoutMs,
+							),
 					),
 			);
 		const control = this.client.ftp.socket;
@@ -477,6 +517,27 @@ export class FtpSession {
 		return true;
 	}
 
+	/**
+	 * Where the server says the folder `path` really is: its PWD after CWD. Servers that resolve links name the
+	 * link's target there; others repeat the path. Undefined when the folder cannot be entered or the reply names
+	 * no absolute path.
+	 */
+	async realPathOf(path: string): Promise<string | undefined> {
+		return await this.command(
+			this.context('command', { action: 'check where the folder really is', path }),
+			async () => {
+				const entered = await this.client.sendIgnoringError(`CWD ${path}`);
+				if (entered.code >= 300) return undefined;
+				try {
+					const reply = await this.client.sendIgnoringError('PWD');
+					return reply.code === 257 ? pathOfPwdReply(reply.message) : undefined;
+				} finally {
+					await this.client.sendIgnoringError(`CWD ${this.loginDirectory}`);
+				}
+			},
+		);
+	}
+
 	/** Lists `path` (and its subfolders if recursive) over this one connection. */
 	async list(path: unknown, options: ListOptions = {}): Promise<ListEntry[]> {
 		return await walkFolders(oneAtATime(this), path, options);
@@ -504,23 +565,59 @@ export class FtpSession {
 		return folder;
 	}
 
-	/** One folder's entries, without "." and ".."; `directory` must be an absolute, checked path. */
-	async listFolder(directory: string, retries = 0): Promise<FileInfo[]> {
+	/**
+	 * One folder's entries; `directory` must be an absolute, checked path. Only entries whose names are plain names
+	 * in it are kept (see listingText.ts); what was left out is logged.
+	 */
+	async listFolder(
+		directory: string,
+		options: { retries?: number; maxEntries?: number } = {},
+	): Promise<FolderListing> {
 		const context = this.context('command', { action: 'list the folder', path: directory });
-		const infos = await this.retrying(
+		const maxEntries = options.maxEntries ?? DEFAULT_WALK_LIMITS.maxEntriesPerFolder;
+		const parsed = await this.retrying(
 			() => context,
-			retries,
+			options.retries ?? 0,
 			async () => {
 				await this.reconnectIfClosed();
 				this.listing = true;
+				this.listingRequest = { directory, maxEntries };
+				setListingByteLimit(this.client, listingByteLimit(maxEntries));
 				try {
-					return await this.client.list(directory);
+					await this.client.list(directory).catch(async (error: unknown) => {
+						if (!/maximum bytes exceeded/i.test((error as Error).message))
+							return await Promise.reject(error as Error);
+						// The server is still sending: its late reply must not answer the next command.
+						this.dropControlConnectionAfter(error);
+						return await Promise.reject(
+							new FtpFailure(
+								'command',
+								`The listing of "${directory}" is larger than ${Math.round(listingByteLimit(maxEntries) / 2 ** 20)} MiB, too large for ${maxEntries} entries`,
+								'Raise Max Entries per Folder in the options if the folder really is that large, or list a smaller folder. A server that sends an endless listing is broken.',
+							),
+						);
+					});
+					return this.lastListing;
 				} finally {
 					this.listing = false;
 				}
 			},
 		);
-		return infos.filter(isRealEntry);
+		if (parsed.skipped.length > 0) {
+			this.note(
+				`Left out ${parsed.skipped.length} ${parsed.skipped.length === 1 ? 'entry' : 'entries'} of "${directory}" whose name is not a plain name in it (a path, . or .., or control characters): ${parsed.skipped.slice(0, 5).join(', ')}${parsed.skipped.length > 5 ? ', …' : ''}`,
+			);
+		}
+		if (parsed.badFacts.length > 0) {
+			this.note(
+				`Ignored ${parsed.badFacts.length} MLSD ${parsed.badFacts.length === 1 ? 'fact' : 'facts'} of "${directory}" that make no sense (that field is null): ${parsed.badFacts.slice(0, 5).join(', ')}${parsed.badFacts.length > 5 ? ', …' : ''}`,
+			);
+		}
+		return {
+			entries: parsed.entries,
+			folderUniqueId: parsed.folderUniqueId,
+			parentUniqueId: parsed.parentUniqueId,
+		};
 	}
 
 	/** MDTM, for servers whose LIST gives only a rounded local date; null when the server does not say. */
@@ -541,11 +638,21 @@ export class FtpSession {
 	/** The size the server reports for a file (SIZE), or undefined if it does not say. */
 	private async remoteSize(path: string): Promise<number | undefined> {
 		if (!this.features.has('SIZE')) return undefined;
-		return await this.client
+		const size = await this.client
 			.size(path)
 			.catch(async (error: unknown) =>
 				this.client.closed ? await Promise.reject(error as Error) : undefined,
 			);
+		return this.plausibleSize(path, size);
+	}
+
+	/** A size from a SIZE reply, unless it makes no sense (negative, beyond 2^53): then unknown, and logged. */
+	private plausibleSize(path: string, size: number | undefined): number | undefined {
+		if (size === undefined || (Number.isSafeInteger(size) && size >= 0)) return size;
+		this.note(
+			`Ignored the size the server reported for "${path}" (${size}): it is not a possible size`,
+		);
+		return undefined;
 	}
 
 	/**
@@ -674,19 +781,22 @@ export class FtpSession {
 				'Give the path of a file to write, including its name.',
 			);
 		}
-		let size = 0;
+		let size: number | undefined;
 		const failure = await this.failureOf(
 			this.context('command', { action: 'check whether the target exists', path }),
 			async () => {
-				size = await this.client.size(path);
+				size = this.plausibleSize(path, await this.client.size(path));
 			},
 		);
-		if (failure === undefined) return size;
-		if (this.client.closed) throw failure;
-		if (!isNotImplemented(failure.replyCode)) return null;
-		// No SIZE: look for the name in its folder's listing.
+		if (failure === undefined && size !== undefined) return size;
+		if (failure !== undefined && this.client.closed) throw failure;
+		// A refusal that says "no such file" means there is none; anything else is no answer at all.
+		if (failure?.replyCode !== undefined && !isNotImplemented(failure.replyCode)) return null;
+		// No usable SIZE: look for the name in its folder's listing.
 		const name = posix.basename(path);
-		const entry = (await this.listFolder(parentOf(path))).find((info) => info.name === name);
+		const entry = (await this.listFolder(parentOf(path))).entries.find(
+			(info) => info.name === name,
+		);
 		return entry ? entry.size : null;
 	}
 
@@ -954,7 +1064,15 @@ export class FtpSession {
 		return { path: remotePath };
 	}
 
-	async deleteFolder(path: unknown, recursive: boolean): Promise<{ path: string }> {
+	/**
+	 * Deletes a folder; with `recursive`, everything in it too, never leaving it (see folderDelete.ts). `limits` bound
+	 * the walk through it.
+	 */
+	async deleteFolder(
+		path: unknown,
+		recursive: boolean,
+		limits: Partial<WalkLimits> = {},
+	): Promise<{ path: string }> {
 		const folder = this.resolve(path);
 		if (recursive && (folder === '/' || folder === this.loginDirectory)) {
 			throw new FtpFailure(
@@ -963,19 +1081,16 @@ export class FtpSession {
 				'Delete the subfolders you mean one by one, or give the exact folder path.',
 			);
 		}
-		const context = this.context('command', {
-			action: recursive ? 'delete the folder and its contents' : 'delete the folder',
-			path: folder,
-		});
-		const failure = await this.failureOf(context, async () =>
-			recursive ? await this.client.removeDir(folder) : await this.client.removeEmptyDir(folder),
+		if (recursive) {
+			await deleteFolderTree(this, folder, limits);
+			this.forgetDirectory(folder);
+			return { path: folder };
+		}
+		const failure = await this.failureOf(
+			this.context('command', { action: 'delete the folder', path: folder }),
+			async () => await this.client.removeEmptyDir(folder),
 		);
-		if (
-			failure &&
-			!recursive &&
-			isMissingOrDenied(failure.replyCode) &&
-			(await this.isDirectory(folder))
-		) {
+		if (failure && isMissingOrDenied(failure.replyCode) && (await this.isDirectory(folder))) {
 			throw new FtpFailure(
 				'command',
 				`The folder "${folder}" cannot be deleted: it is probably not empty (${failure.message})`,
@@ -986,6 +1101,26 @@ export class FtpSession {
 		if (failure) throw failure;
 		this.forgetDirectory(folder);
 		return { path: folder };
+	}
+
+	/** DELE of one entry a walk found: a file, or a link itself (never what it points to). */
+	async removeEntry(path: string, what: 'file' | 'link'): Promise<void> {
+		await this.command(
+			this.context('command', {
+				action: what === 'link' ? 'delete the link' : 'delete the file',
+				path,
+			}),
+			async () => await this.client.remove(path),
+		);
+	}
+
+	/** RMD of one folder a walk emptied. */
+	async removeEmptyFolder(path: string): Promise<void> {
+		await this.command(
+			this.context('command', { action: 'delete the folder', path }),
+			async () => await this.client.removeEmptyDir(path),
+		);
+		this.forgetDirectory(path);
 	}
 
 	private forgetDirectory(folder: string): void {

@@ -1,6 +1,7 @@
 import { Client } from 'basic-ftp';
 import type { PeerCertificate } from 'node:tls';
 
+import { useTlsWithin } from './deadline';
 import type { ConnectionSettings } from './settings';
 
 /**
@@ -24,7 +25,7 @@ export async function fetchPresentedCertificate(
 			await client.connectImplicitTLS(settings.host, settings.port, tls);
 		} else {
 			await client.connect(settings.host, settings.port);
-			await client.useTLS(tls);
+			await useTlsWithin(client, tls, settings.timeoutMs);
 		}
 		const socket = client.ftp.socket;
 		return 'getPeerCertificate' in socket ? socket.getPeerCertificate() : undefined;

@@ -1,5 +1,16 @@
 const KEPT_LINES = 2000;
 export const LOG_TAIL_LINES = 20;
+/** What one log line may quote of the server: a hostile reply line can be megabytes long. */
+export const MAX_LOG_LINE_CHARS = 1000;
+/** What an error message may quote; n8n shows it in the execution view and stores it with the execution. */
+export const MAX_ERROR_MESSAGE_CHARS = 1500;
+
+/** `text` cut to `limit` characters, saying how much was left out. */
+export function shortened(text: string, limit: number): string {
+	return text.length <= limit
+		? text
+		: `${text.slice(0, limit)}… (${text.length - limit} more characters)`;
+}
 
 /**
  * A bounded, redacted transcript of one connection. Every line passes through `redact` before it is
@@ -32,7 +43,8 @@ export class ConnectionLog {
 		const lines = this.redact(message)
 			.split(/\r?\n/)
 			.filter((line) => line.trim() !== '')
-			.map((line, index) => (index > 0 && !/^[<>] /.test(line) ? direction + line : line));
+			.map((line, index) => (index > 0 && !/^[<>] /.test(line) ? direction + line : line))
+			.map((line) => shortened(line, MAX_LOG_LINE_CHARS));
 		const prefix = this.label ? `${time} ${this.label}` : time;
 		for (const line of lines) this.lines.push(`${prefix} ${line}`);
 		this.added += lines.length;

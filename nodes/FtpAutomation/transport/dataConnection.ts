@@ -1,34 +1,27 @@
-import { Client, enterPassiveModeIPv4, FTPContext } from 'basic-ftp';
+import { Client, FTPContext } from 'basic-ftp';
 import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { TLSSocket } from 'node:tls';
-// Not re-exported by basic-ftp's index, but public in its type declarations; the safe PASV variant.
-import { enterPassiveModeIPv4_forceControlHostIP } from 'basic-ftp/dist/transfer';
 
 import { activeModeStrategy } from './activeMode';
+import { passiveModeStrategy } from './passiveMode';
 import type { ConnectionSettings } from './settings';
 
 /**
- * A basic-ftp client whose data connections follow the credential. Active mode: see activeMode.ts. Passive mode:
- * - `passiveAddress: controlHost` (default) ignores the address in a PASV reply and connects to the control
- *   host, as curl and lftp do: servers behind NAT often report an address nobody outside can reach.
- * - `disableEpsv` skips EPSV (tried first otherwise) for firewalls that mishandle it.
+ * A basic-ftp client whose data connections follow the credential. Active mode: see activeMode.ts. Passive mode
+ * (see passiveMode.ts): EPSV first, unless Disable EPSV is set for firewalls that mishandle it; PASV connects to
+ * the control host (default, works behind NAT) or, with Passive Address "Address Reported by the Server", to the
+ * address in the reply.
  */
 export function createClient(settings: ConnectionSettings): Client {
-	const client = new Client(settings.timeoutMs, {
-		allowSeparateTransferHost: settings.passiveAddress === 'serverReported',
-	});
-	if (settings.dataConnection === 'active') {
-		client.prepareTransfer = activeModeStrategy({
-			address: settings.activeAddress,
-			ports: settings.activePorts,
-		});
-	} else if (settings.disableEpsv) {
-		client.prepareTransfer =
-			settings.passiveAddress === 'serverReported'
-				? enterPassiveModeIPv4
-				: enterPassiveModeIPv4_forceControlHostIP;
-	}
+	const client = new Client(settings.timeoutMs);
+	client.prepareTransfer =
+		settings.dataConnection === 'active'
+			? activeModeStrategy({ address: settings.activeAddress, ports: settings.activePorts })
+			: passiveModeStrategy(client, {
+					passiveAddress: settings.passiveAddress,
+					disableEpsv: settings.disableEpsv,
+				});
 	if (settings.encoding === 'latin1') client.ftp.encoding = 'latin1';
 	return client;
 }

@@ -139,6 +139,10 @@ function connectTimeoutHint(context: FailureContext): string {
 	return firewall;
 }
 
+// AUTH TLS was answered, so the port and Security setting are right: what stalls is between the two TLS ends.
+const TLS_HANDSHAKE_STALLED_HINT =
+	"The server accepted AUTH TLS but did not complete the TLS handshake. A firewall, NAT device or proxy that inspects FTP (an FTP application-level gateway) may block the encrypted connection, or the server's TLS setup is broken (its log says why). Ask the server or network administrator; raise Connection Timeout in the credential only if the server is just slow.";
+
 const DROPPED_HINT =
 	'The network, a firewall or NAT device (limits on connection time or size), or the server (transfer limits, restart) cut the data connection. Run the node again; an interrupted upload may have left an incomplete file on the server. If it happens again with large files, ask the administrators about limits between n8n and the server.';
 
@@ -201,6 +205,15 @@ function explainReply(code: number, reply: string, context: FailureContext): Ftp
 			step,
 			`The server requires TLS before login ${said}`,
 			'Set Security to Explicit FTPS (AUTH TLS) in the credential.',
+			code,
+		);
+	}
+	if (code === 530 && TOO_MANY.test(reply)) {
+		// ProFTPD refuses a connection over MaxClients with 530 after USER: not a wrong password.
+		return new FtpFailure(
+			step,
+			`The server accepts no more connections right now ${said}`,
+			'The server limits how many connections it accepts (in total, per user or per IP address), and that limit is reached. Lower Concurrency, let fewer workflows connect to this server at the same time, retry later, or ask its administrator to raise the limit.',
 			code,
 		);
 	}
@@ -487,6 +500,13 @@ export function explainFailure(error: unknown, context: FailureContext): FtpFail
 	}
 	if (/timeout/i.test(text) || code === 'ETIMEDOUT') {
 		const seconds = context.timeoutMs ? ` within ${Math.round(context.timeoutMs / 1000)} s` : '';
+		if (context.step === 'tls' && /TLS handshake/i.test(text)) {
+			return new FtpFailure(
+				'tls',
+				`The TLS handshake with ${where} did not finish${seconds}`,
+				TLS_HANDSHAKE_STALLED_HINT,
+			);
+		}
 		if (context.step === 'connect' || context.step === 'tls') {
 			return new FtpFailure(
 				context.step,

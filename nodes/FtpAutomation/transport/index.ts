@@ -1,4 +1,4 @@
-export { ConnectionLog } from './connectionLog';
+export { ConnectionLog, MAX_ERROR_MESSAGE_CHARS, shortened } from './connectionLog';
 export {
 	explainFailure,
 	FtpFailure,
@@ -17,7 +17,9 @@ export {
 } from './FtpSession';
 export { SessionPool } from './sessionPool';
 export { globFilter, toListEntry, type IncludeEntries, type ListEntry } from './listing';
+export { hasControlCharacter } from './listingText';
 export { checkPath } from './paths';
+export { DEFAULT_WALK_LIMITS, MAX_WALK_DEPTH, type WalkLimits } from './walkLimits';
 export {
 	secretsOf,
 	toConnectionSettings,

@@ -11,7 +11,8 @@ export interface ListEntry {
 	name: string;
 	path: string;
 	type: EntryType;
-	size: number;
+	/** Null when the server sent a size that makes no sense (negative, not a number, beyond 2^53). */
+	size: number | null;
 	modifiedAt: string | null;
 	permissions: string | null;
 	owner: string | null;
@@ -44,7 +45,7 @@ export function toListEntry(info: FileInfo, directory: string): ListEntry {
 		name: info.name,
 		path: joinPath(directory, info.name),
 		type: entryType(info),
-		size: info.size >= 0 ? info.size : 0,
+		size: Number.isSafeInteger(info.size) && info.size >= 0 ? info.size : null,
 		modifiedAt: validDate(info.modifiedAt),
 		permissions: formatPermissions(info.permissions),
 		owner: info.user || null,
@@ -52,11 +53,6 @@ export function toListEntry(info: FileInfo, directory: string): ListEntry {
 	};
 	if (entry.type === 'symbolicLink' && info.link) entry.target = info.link;
 	return entry;
-}
-
-/** `.` and `..` (and empty names some servers send) are never entries of their own. */
-export function isRealEntry(info: FileInfo): boolean {
-	return info.name !== '' && info.name !== '.' && info.name !== '..';
 }
 
 /** What a folder's listing says about it: equal fingerprints mean the same contents, to the second. */

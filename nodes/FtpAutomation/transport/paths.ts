@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
 
 import { FtpFailure } from './errors';
+import { checkEncodable, type ControlEncoding } from './wireEncoding';
 
 const CONTROL_CHARACTERS: Record<string, string> = {
 	'\r': 'a carriage return (CR)',
@@ -10,9 +11,14 @@ const CONTROL_CHARACTERS: Record<string, string> = {
 
 /**
  * Rejects what must never reach the control connection: CR or LF would end the FTP command early and let
- * the rest of the text run as a second command; NUL truncates names on many servers.
+ * the rest of the text run as a second command; NUL truncates names on many servers; and a character the
+ * connection's encoding cannot carry turns into another one (in Latin-1, even into CR or LF).
  */
-export function checkPath(value: unknown, label = 'Path'): string {
+export function checkPath(
+	value: unknown,
+	label = 'Path',
+	encoding: ControlEncoding = 'utf8',
+): string {
 	if (typeof value !== 'string' || value.trim() === '') {
 		throw new FtpFailure(
 			'input',
@@ -28,6 +34,7 @@ export function checkPath(value: unknown, label = 'Path'): string {
 			'Remove line breaks and control characters from the path (an expression may have added a trailing newline; try .trim()).',
 		);
 	}
+	checkEncodable(value, encoding, label);
 	return value;
 }
 
@@ -52,4 +59,16 @@ export function joinPath(directory: string, name: string): string {
 export function ancestorsAndSelf(path: string): string[] {
 	const parts = path.split('/').filter((part) => part !== '');
 	return parts.map((_, index) => '/' + parts.slice(0, index + 1).join('/'));
+}
+
+/**
+ * The folder a 257 reply names (RFC 959: in quotes, inner quotes doubled), normalised without a trailing slash;
+ * undefined unless it is an absolute path.
+ */
+export function pathOfPwdReply(message: string): string | undefined {
+	const quoted = /^257[ -]"((?:[^"]|"")*)"/.exec(message)?.[1];
+	if (quoted === undefined) return undefined;
+	const path = quoted.replace(/""/g, '"');
+	if (!path.startsWith('/')) return undefined;
+	return posix.normalize(path).replace(/(.)\/+$/, '$1');
 }

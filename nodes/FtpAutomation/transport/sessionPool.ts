@@ -9,12 +9,18 @@ import type { ConnectionSettings } from './settings';
 export class SessionPool {
 	private readonly sessions: FtpSession[] = [];
 	private readonly idle: FtpSession[] = [];
-	private readonly waiting: Array<(session: FtpSession) => void> = [];
+	private readonly waiting: Array<{
+		take: (session: FtpSession) => void;
+		fail: (error: Error) => void;
+	}> = [];
 	/** Sessions whose connecting and login lines an item's log has already shown. */
 	private readonly introduced = new WeakSet<FtpSession>();
 	private opening = 0;
-	/** Set when the server refused one more connection: the pool then makes do with those it has. */
-	private full = false;
+	/**
+	 * The first failed open: from then on the pool makes do with the connections it has (more of them only make
+	 * things faster, and a server that limits them still serves those).
+	 */
+	private refusal: { error: Error; noted: boolean } | undefined;
 
 	private constructor(
 		private readonly settings: ConnectionSettings,
@@ -56,23 +62,51 @@ export class SessionPool {
 	private async acquire(): Promise<FtpSession> {
 		const idle = this.idle.pop();
 		if (idle) return idle;
-		if (!this.full && this.sessions.length + this.opening < this.size) {
-			const opened = await this.openSession().catch((error: Error) => {
-				// More connections only make things faster; a server that limits them still serves the ones we have.
-				this.full = true;
-				this.sessions[0]?.note(
-					`Could not open connection ${this.sessions.length + 1} of ${this.size}; continuing with ${this.sessions.length} (${error.message})`,
-				);
-			});
-			if (opened) return opened;
+		if (!this.refusal && this.sessions.length + this.opening < this.size) {
+			try {
+				return await this.openSession();
+			} catch (error) {
+				this.refusal ??= { error: error as Error, noted: false };
+			}
 		}
-		return await new Promise((resolve) => this.waiting.push(resolve));
+		// Sessions released while this item's open was in flight sit in `idle` with nobody waiting for them, so
+		// the waiter is queued and then served at once, never left for a release that may not come.
+		const waited = new Promise<FtpSession>((take, fail) => this.waiting.push({ take, fail }));
+		this.dispatch();
+		return await waited;
 	}
 
 	private release(session: FtpSession): void {
-		const next = this.waiting.shift();
-		if (next) next(session);
-		else this.idle.push(session);
+		this.idle.push(session);
+		this.dispatch();
+	}
+
+	/** Hands free sessions to waiting items, and fails them when no session is left to wait for. */
+	private dispatch(): void {
+		this.noteRefusal();
+		while (this.waiting.length > 0 && this.idle.length > 0) {
+			const waiter = this.waiting.shift();
+			const session = this.idle.pop();
+			if (waiter && session) waiter.take(session);
+		}
+		if (this.waiting.length > 0 && this.sessions.length === 0 && this.opening === 0) {
+			const error = this.refusal?.error ?? new Error('No connection to the server could be opened');
+			for (const waiter of this.waiting.splice(0)) waiter.fail(error);
+		}
+	}
+
+	/**
+	 * Says once how many connections the server allowed. Only when no open is in flight any more: one that was
+	 * slower than the refusal may still succeed, and the count would be wrong.
+	 */
+	private noteRefusal(): void {
+		const refusal = this.refusal;
+		if (!refusal || refusal.noted || this.opening > 0 || this.sessions.length === 0) return;
+		refusal.noted = true;
+		const allowed = this.sessions.length;
+		this.sessions[0].note(
+			`The server allowed ${allowed} connection${allowed === 1 ? '' : 's'}. Could not open connection ${allowed + 1} of ${this.size}; continuing with ${allowed} (${refusal.error.message})`,
+		);
 	}
 
 	/**

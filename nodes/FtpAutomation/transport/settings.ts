@@ -10,6 +10,7 @@ import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
 
 import type { PortRange } from './activeMode';
 import { FtpFailure } from './errors';
+import { checkEncodable } from './wireEncoding';
 
 export type Security = 'none' | 'explicit' | 'implicit';
 
@@ -262,6 +263,26 @@ function tlsOptions(
 	return options;
 }
 
+/**
+ * USER and PASS are commands like any other: a line break would end them early, and a character the encoding
+ * cannot carry would log in as someone else or cut the command. The password itself is never quoted.
+ */
+function checkLoginText(
+	value: string,
+	label: string,
+	secret: boolean,
+	encoding: ConnectionSettings['encoding'],
+): void {
+	if (/[\r\n\0]/.test(value)) {
+		throw new FtpFailure(
+			'settings',
+			`${label} contains a line break or NUL character, which FTP cannot carry`,
+			`Re-enter ${label.toLowerCase()} in the credential without line breaks (a pasted value may end with one).`,
+		);
+	}
+	checkEncodable(value, encoding, label, 'settings', secret);
+}
+
 /** Validates the credential and turns it into connection settings; throws FtpFailure naming the bad field. */
 export function toConnectionSettings(
 	credentials: ICredentialDataDecryptedObject,
@@ -302,6 +323,8 @@ export function toConnectionSettings(
 			'Enter the username, or turn on Anonymous Login if the server allows it.',
 		);
 	}
+	checkLoginText(settings.user, 'The username', false, settings.encoding);
+	checkLoginText(settings.password, 'The password', true, settings.encoding);
 	if (security !== 'none') {
 		settings.pinnedFingerprint = parseFingerprint(credentials.certificateFingerprint);
 		settings.tls = tlsOptions(credentials, host, settings.pinnedFingerprint !== undefined);
