@@ -13,7 +13,7 @@ import type { ScriptedFtpServer } from '../helpers/fakeServers';
 import { startFtpServer, type TestFtpServer } from '../helpers/ftpServer';
 import { cleanupBinaryData, initBinaryData, pollNode } from '../helpers/n8nHarness';
 import { credentialsFor, failingRun, runFtpNode } from '../helpers/nodeRun';
-import { changingCommands, scriptedListingServer, type ScriptedTree } from '../helpers/scriptedListings';
+import { changingCommands, scriptedListingServer, sendOverDataConnection, type ScriptedTree } from '../helpers/scriptedListings';
 
 let ftpSrv: TestFtpServer;
 let credentials: ICredentialDataDecryptedObject;
@@ -198,6 +198,27 @@ describe('servers that can tell a link from a folder', () => {
 		await runFtpNode(scripted, deleteRecursively('/jobs/tmp'));
 		expect(changingCommands(server)).toEqual(['DELE /jobs/tmp/arch', 'DELE /jobs/tmp/work/x.csv', 'RMD /jobs/tmp/work', 'RMD /jobs/tmp']);
 		expect(server.commands.filter((command) => command.includes('a.csv'))).toEqual([]);
+	});
+
+	it('deletes a folder whose parent may not be listed (a drop box), judging by what it can see', async () => {
+		const mlsd: Record<string, string> = {
+			'/': 'type=cdir;unique=R; /\r\ntype=dir;unique=J; jobs',
+			'/jobs/tmp': 'type=cdir;unique=T; /jobs/tmp\r\ntype=pdir;unique=J; ..\r\ntype=file;size=1;unique=F; report.csv',
+		};
+		const { server, credentials: scripted } = await serve({
+			mlsd: true,
+			// /jobs can be entered but not listed.
+			listing: (folder) => (folder === '/jobs' ? '' : mlsd[folder]),
+			replies: {
+				MLSD: async (session, argument) => {
+					const folder = argument.trim() || '/';
+					if (folder === '/jobs') return session.reply('550 Permission denied.');
+					await sendOverDataConnection(session, mlsd[folder] ?? '');
+				},
+			},
+		});
+		await runFtpNode(scripted, deleteRecursively('/jobs/tmp'));
+		expect(changingCommands(server)).toEqual(['DELE /jobs/tmp/report.csv', 'RMD /jobs/tmp']);
 	});
 
 	it('explains a folder that is still not empty after everything listed in it was deleted (entries the server hides)', async () => {

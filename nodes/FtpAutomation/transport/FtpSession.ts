@@ -36,11 +36,11 @@ import { oneAtATime, walkFolders, type ListOptions } from './folderWalk';
 import type { ListEntry } from './listing';
 import { parseListing, type ParsedListing } from './listingText';
 import { ancestorsAndSelf, checkPath, parentOf, pathOfPwdReply, resolvePath } from './paths';
+import { deliverWholeLines } from './replyLines';
 import { DEFAULT_RETRY_DELAY_MS, isTransient, TransientFailure, withRetries } from './retry';
 import { secretsOf, tlsConnectOptions, type ConnectionSettings } from './settings';
 import { describeCertificate, describeEndpoints, describeTls } from './tlsFacts';
 import { DEFAULT_WALK_LIMITS, listingByteLimit, type WalkLimits } from './walkLimits';
-import { deliverWholeLines } from './replyLines';
 import { guardCommandBytes } from './wireEncoding';
 
 /** basic-ftp's own log lines during a LIST; anything else it logs then is the listing text itself. */

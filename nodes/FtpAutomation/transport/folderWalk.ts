@@ -11,6 +11,7 @@ import {
 	type IncludeEntries,
 	type ListEntry,
 } from './listing';
+import { parentOf } from './paths';
 import { MAX_WALK_DEPTH, WalkBudget, walkLimits, type WalkLimits } from './walkLimits';
 
 export interface ListOptions {
@@ -124,7 +125,12 @@ export async function walkFolders(
 			folder.parentUniqueId = listing.parentUniqueId;
 			folder.fingerprint = listingFingerprint(listing.entries);
 			const known = [...(strict?.above ?? []), ...ancestors];
-			const identity = await identityOf(session, folder, known[known.length - 1], known);
+			// The folder it was listed under; for the walked folder, its parent only if that could be listed.
+			const parent =
+				ancestors.length > 0
+					? ancestors[ancestors.length - 1]
+					: strict?.above.find((above) => above.path === parentOf(root));
+			const identity = await identityOf(session, folder, parent, known);
 			if (identity.kind === 'link') return { link: { target: identity.target } };
 			if (identity.kind === 'unknown') {
 				const twin = identity.twin.path;
