@@ -1,3 +1,3 @@
 export { FtpAutomationApi } from './credentials/FtpAutomationApi.credentials';
 export { FtpAutomation } from './nodes/FtpAutomation/FtpAutomation.node';
-export { FtpAutomationTrigger } from './nodes/FtpAutomationTrigger/FtpAutomationTrigger.node';
+export { FtpAutomationTrigger } from './nodes/FtpAutomation/FtpAutomationTrigger.node';

@@ -3,7 +3,7 @@
 # 127.0.0.1 (plain FTP and explicit FTPS on the same port). See BENCHMARKS.md.
 #
 #   1. installs what is missing: vsftpd, lftp (apt-get), n8n 2.8.4 (scripts/n8n-e2e.sh install, cached in .cache/)
-#   2. compiles bench/*.ts into .cache/bench/
+#   2. compiles bench/*.ts (and the n8n driver they use, tools/n8n.ts) into .cache/bench/
 #   3. creates a scratch folder bench/.work/ (the FTP root, n8n's user folder, the downloads: all on one disk),
 #      a self-signed certificate and a test account, and starts vsftpd on 127.0.0.1
 #   4. runs bench/run.ts (the measurements; writes bench/results/latest.md and prints it)
@@ -40,6 +40,9 @@ fi
 bash "$REPO/scripts/n8n-e2e.sh" install
 
 # --- 2. the runner -------------------------------------------------------------------------------------
+# A fresh output folder: no stale .js of a file that was renamed or removed (the layout mirrors the repository:
+# .cache/bench/bench/run.js, .cache/bench/tools/n8n.js).
+rm -rf "$REPO/.cache/bench"
 "$REPO/node_modules/.bin/tsc" -p "$BENCH/tsconfig.json"
 
 # --- 3. scratch folder, account, certificate, vsftpd ---------------------------------------------------
@@ -165,6 +168,6 @@ done
 log "vsftpd $(dpkg-query -W -f='${Version}' vsftpd 2>/dev/null) (pid $VSFTPD_PID) on 127.0.0.1:$FTP_PORT, passive $((FTP_PORT + 1))-$((FTP_PORT + PASV_COUNT)), root $WORK/srv"
 
 # --- 4. measurements -------------------------------------------------------------------------------------
-BENCH_WORK=$WORK BENCH_REPO=$REPO BENCH_FTP_PORT=$FTP_PORT BENCH_FTP_USER=$BENCH_USER \
+BENCH_WORK=$WORK BENCH_FTP_PORT=$FTP_PORT BENCH_FTP_USER=$BENCH_USER \
 	BENCH_FTP_PASSWORD=$BENCH_PASSWORD BENCH_VSFTPD_PID=$VSFTPD_PID \
-	node "$REPO/.cache/bench/run.js"
+	node "$REPO/.cache/bench/bench/run.js"

@@ -1,5 +1,7 @@
 import type { ICredentialType, Icon, INodeProperties } from 'n8n-workflow';
 
+import { DEFAULTS } from '../nodes/FtpAutomation/transport/defaults';
+
 const withTls = { show: { security: ['explicit', 'implicit'] } };
 const withPassword = { show: { anonymous: [false] } };
 
@@ -253,7 +255,7 @@ export class FtpAutomationApi implements ICredentialType {
 			displayName: 'Connection Timeout (Seconds)',
 			name: 'connectionTimeout',
 			type: 'number',
-			default: 30,
+			default: DEFAULTS.connectionTimeoutSeconds,
 			typeOptions: { minValue: 1 },
 			description: 'How long to wait for the server to answer before giving up',
 		},

@@ -10,18 +10,28 @@
  *
  * Exit 0 when the workflow succeeded; otherwise 1 with the failing node's explained error. The server is stopped
  * and the temp folders removed in every case (also on Ctrl-C).
- * Fast variant without n8n (the node run in-process through the test harness): `npm run demo:quick`.
+ * Fast variant without n8n (the node run in-process through n8n's execution context, tools/n8nHarness.ts):
+ * `npm run demo:quick`.
  */
 import { promises as fsp } from 'fs';
 import * as path from 'path';
 
-import { outputOf, type Execution, type N8n, type RunJson } from '../test/e2e/n8n';
-import type { TestFtpServer } from '../test/helpers/ftpServer';
-import { DEMO_WORKFLOW_ID, importDemo, prepareN8n, print, seconds, startDemoServer } from './demo/common';
+import { outputOf, type Execution, type N8n, type RunJson } from '../tools/n8n';
+import type { TestFtpServer } from '../tools/ftpServer';
+import {
+	DEMO_WORKFLOW_ID,
+	importDemo,
+	prepareN8n,
+	print,
+	seconds,
+	startDemoServer,
+} from './demo/common';
 
 async function listTree(root: string, folder = '/'): Promise<string[]> {
 	const lines: string[] = [];
-	const entries = await fsp.readdir(path.join(root, folder), { withFileTypes: true }).catch(() => []);
+	const entries = await fsp
+		.readdir(path.join(root, folder), { withFileTypes: true })
+		.catch(() => []);
 	for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
 		const child = path.posix.join(folder, entry.name);
 		if (entry.isDirectory()) lines.push(`${child}/`, ...(await listTree(root, child)));
@@ -34,15 +44,22 @@ async function listTree(root: string, folder = '/'): Promise<string[]> {
 function explainFailure(execution: Execution): string {
 	const run = execution.run;
 	if (!run) {
-		const tail = `${execution.stdout}\n${execution.stderr}`.trim().split('\n').slice(-30).join('\n');
+		const tail = `${execution.stdout}\n${execution.stderr}`
+			.trim()
+			.split('\n')
+			.slice(-30)
+			.join('\n');
 		return `n8n printed no run data (exit ${String(execution.code)}). Last lines of its output:\n${tail}`;
 	}
 	for (const [node, runs] of Object.entries(run.data.resultData.runData)) {
 		const error = runs.find((r) => r.error)?.error;
-		if (error) return `node "${node}" failed: ${error.message}${error.description ? `\n${error.description}` : ''}`;
+		if (error)
+			return `node "${node}" failed: ${error.message}${error.description ? `\n${error.description}` : ''}`;
 	}
 	const error = run.data.resultData.error;
-	return error ? `${error.message}${error.description ? `\n${error.description}` : ''}` : `the execution ended with status ${String(run.status)}`;
+	return error
+		? `${error.message}${error.description ? `\n${error.description}` : ''}`
+		: `the execution ended with status ${String(run.status)}`;
 }
 
 function summarise(run: RunJson): void {
@@ -51,18 +68,25 @@ function summarise(run: RunJson): void {
 	for (const { json } of listed) print(`  ${String(json.path)}  ${String(json.size)} bytes`);
 
 	const downloads = outputOf(run, 'Download');
-	print(`Downloaded ${downloads.length} files into n8n's binary data (one connection for all items):`);
+	print(
+		`Downloaded ${downloads.length} files into n8n's binary data (one connection for all items):`,
+	);
 	for (const { json, binary } of downloads) {
-		print(`  ${String(json.path)} -> binary "data": ${binary?.data.fileName}, ${binary?.data.mimeType}, ${String(json.size)} bytes`);
+		print(
+			`  ${String(json.path)} -> binary "data": ${binary?.data.fileName}, ${binary?.data.mimeType}, ${String(json.size)} bytes`,
+		);
 	}
 
 	const rows = outputOf(run, 'Extract CSV');
-	print(`Parsed by Extract From File (CSV): ${rows.length} rows; the first ${Math.min(3, rows.length)}:`);
+	print(
+		`Parsed by Extract From File (CSV): ${rows.length} rows; the first ${Math.min(3, rows.length)}:`,
+	);
 	for (const { json } of rows.slice(0, 3)) print(`  ${JSON.stringify(json)}`);
 
 	const report = outputOf(run, 'Summarise per File');
 	print('Summarised by a Code node, turned into a CSV file by Convert to File:');
-	for (const { json } of report) print(`  ${String(json.file)}: ${String(json.rows)} rows, amount ${String(json.total_amount)}`);
+	for (const { json } of report)
+		print(`  ${String(json.file)}: ${String(json.rows)} rows, amount ${String(json.total_amount)}`);
 
 	const [uploaded] = outputOf(run, 'Upload Report');
 	print(`Uploaded the report: ${String(uploaded.json.path)} (${String(uploaded.json.size)} bytes)`);
@@ -73,7 +97,9 @@ function summarise(run: RunJson): void {
 
 	const log = listed[0]?.json.connectionLog;
 	if (Array.isArray(log)) {
-		print(`\nConnection log of "List CSV Files" (Include Connection Log is on; ${log.length} lines, the first 10):`);
+		print(
+			`\nConnection log of "List CSV Files" (Include Connection Log is on; ${log.length} lines, the first 10):`,
+		);
 		for (const line of log.slice(0, 10)) print(`  ${String(line)}`);
 	}
 }
@@ -94,8 +120,12 @@ async function main(): Promise<number> {
 
 	try {
 		server = await startDemoServer();
-		print(`Embedded FTPS server (ftp-srv, explicit TLS, certificate generated for this run) on ${server.host}:${server.port}`);
-		print(`  /inbound holds: ${(await fsp.readdir(path.join(server.root, 'inbound'))).sort().join(', ')}`);
+		print(
+			`Embedded FTPS server (ftp-srv, explicit TLS, certificate generated for this run) on ${server.host}:${server.port}`,
+		);
+		print(
+			`  /inbound holds: ${(await fsp.readdir(path.join(server.root, 'inbound'))).sort().join(', ')}`,
+		);
 
 		n8n = await prepareN8n();
 		await importDemo(n8n, server);
@@ -103,7 +133,9 @@ async function main(): Promise<number> {
 		print(`Executing the workflow headless: n8n execute --id=${DEMO_WORKFLOW_ID} …`);
 		const execution = await n8n.execute(DEMO_WORKFLOW_ID);
 		if (execution.code !== 0 || !execution.run || execution.run.data.resultData.error) {
-			print(`\nThe demo workflow FAILED after ${seconds(execution.ms)}: ${explainFailure(execution)}`);
+			print(
+				`\nThe demo workflow FAILED after ${seconds(execution.ms)}: ${explainFailure(execution)}`,
+			);
 			return 1;
 		}
 		print(`  succeeded in ${seconds(execution.ms)}`);
@@ -114,9 +146,16 @@ async function main(): Promise<number> {
 		const outbound = await fsp.readdir(path.join(server.root, 'outbound'));
 		for (const name of outbound) {
 			print(`\n/outbound/${name}:`);
-			print((await fsp.readFile(path.join(server.root, 'outbound', name), 'utf8')).replace(/^\uFEFF/, '').trimEnd().replace(/^/gm, '  '));
+			print(
+				(await fsp.readFile(path.join(server.root, 'outbound', name), 'utf8'))
+					.replace(/^\uFEFF/, '')
+					.trimEnd()
+					.replace(/^/gm, '  '),
+			);
 		}
-		print(`\nDone in ${seconds(Date.now() - started)}. Open the same workflow in n8n's editor: npm run dev`);
+		print(
+			`\nDone in ${seconds(Date.now() - started)}. Open the same workflow in n8n's editor: npm run dev`,
+		);
 		return 0;
 	} finally {
 		await cleanup();
@@ -126,7 +165,9 @@ async function main(): Promise<number> {
 main().then(
 	(code) => process.exit(code),
 	(error: unknown) => {
-		process.stderr.write(`\nThe demo failed: ${error instanceof Error ? error.message : String(error)}\n`);
+		process.stderr.write(
+			`\nThe demo failed: ${error instanceof Error ? error.message : String(error)}\n`,
+		);
 		process.exit(1);
 	},
 );

@@ -16,9 +16,16 @@ import { spawn, type ChildProcess } from 'child_process';
 import * as http from 'http';
 import * as path from 'path';
 
-import { SCRIPT, baseEnvironment, freePort, type N8n } from '../test/e2e/n8n';
-import type { TestFtpServer } from '../test/helpers/ftpServer';
-import { DEMO_WORKFLOW_ID, REPO, importDemo, prepareN8n, print, startDemoServer } from './demo/common';
+import { freePort, type N8n } from '../tools/n8n';
+import type { TestFtpServer } from '../tools/ftpServer';
+import {
+	DEMO_WORKFLOW_ID,
+	REPO,
+	importDemo,
+	prepareN8n,
+	print,
+	startDemoServer,
+} from './demo/common';
 
 function healthy(url: string): Promise<boolean> {
 	return new Promise((resolve) => {
@@ -56,30 +63,32 @@ async function main(): Promise<void> {
 
 	try {
 		server = await startDemoServer();
-		print(`Embedded FTPS server (ftp-srv, explicit TLS, certificate generated for this run) on ${server.host}:${server.port}`);
-		const userFolder = path.resolve(process.env.N8N_DEV_USER_FOLDER ?? path.join(REPO, '.cache', 'n8n-dev'));
+		print(
+			`Embedded FTPS server (ftp-srv, explicit TLS, certificate generated for this run) on ${server.host}:${server.port}`,
+		);
+		const userFolder = path.resolve(
+			process.env.N8N_DEV_USER_FOLDER ?? path.join(REPO, '.cache', 'n8n-dev'),
+		);
 		const n8n: N8n = await prepareN8n({ userFolder });
 		await importDemo(n8n, server);
 
 		const port = Number(process.env.N8N_DEV_PORT) || (await freePort());
 		const url = `http://127.0.0.1:${port}`;
 		print(`Starting n8n's editor (n8n start) on ${url} …`);
-		child = spawn('bash', [SCRIPT, 'n8n', n8n.userFolder, 'start'], {
-			cwd: REPO,
+		const start = await n8n.invocation(['start'], {
+			N8N_LISTEN_ADDRESS: '127.0.0.1',
+			N8N_HOST: '127.0.0.1',
+			N8N_PORT: String(port),
+			N8N_PROTOCOL: 'http',
+			N8N_EDITOR_BASE_URL: url,
+			// Plain http on loopback: without this the browser gets n8n's "secure cookie" warning instead of a login.
+			N8N_SECURE_COOKIE: 'false',
+			DB_SQLITE_POOL_SIZE: '10',
+		});
+		child = spawn(start.command, start.args, {
+			cwd: start.cwd,
+			env: start.env,
 			stdio: ['ignore', 'pipe', 'pipe'],
-			env: {
-				...baseEnvironment(),
-				N8N_ENCRYPTION_KEY: n8n.encryptionKey,
-				N8N_RUNNERS_BROKER_PORT: String(await freePort()),
-				N8N_LISTEN_ADDRESS: '127.0.0.1',
-				N8N_HOST: '127.0.0.1',
-				N8N_PORT: String(port),
-				N8N_PROTOCOL: 'http',
-				N8N_EDITOR_BASE_URL: url,
-				// Plain http on loopback: without this the browser gets n8n's "secure cookie" warning instead of a login.
-				N8N_SECURE_COOKIE: 'false',
-				DB_SQLITE_POOL_SIZE: '10',
-			},
 		});
 		// /healthz answers before the editor and the REST API are mounted: like `n8n-node dev`, wait for n8n's own line.
 		let editorReady = false;
@@ -106,17 +115,26 @@ async function main(): Promise<void> {
 		const deadline = Date.now() + 120_000;
 		while (!editorReady || !(await healthy(url))) {
 			if (stopping) return;
-			if (Date.now() > deadline) throw new Error(`n8n's editor was not ready on ${url} within 120 s`);
+			if (Date.now() > deadline)
+				throw new Error(`n8n's editor was not ready on ${url} within 120 s`);
 			await new Promise((resolve) => setTimeout(resolve, 1000));
 		}
 		print('');
 		print(`n8n is ready: ${url}`);
-		print(`  Open ${url}/workflow/${DEMO_WORKFLOW_ID} (the first visit asks you to create the owner account; it is`);
+		print(
+			`  Open ${url}/workflow/${DEMO_WORKFLOW_ID} (the first visit asks you to create the owner account; it is`,
+		);
 		print(`  kept in ${n8n.userFolder}), then "Execute workflow".`);
-		print(`  Credential "Demo FTPS (embedded server)" points at 127.0.0.1:${server.port}; the demo workflow is re-imported`);
-		print('  at every start (save your own changes as a copy). Ctrl-C stops n8n and the FTPS server.');
+		print(
+			`  Credential "Demo FTPS (embedded server)" points at 127.0.0.1:${server.port}; the demo workflow is re-imported`,
+		);
+		print(
+			'  at every start (save your own changes as a copy). Ctrl-C stops n8n and the FTPS server.',
+		);
 	} catch (error) {
-		process.stderr.write(`\nnpm run dev failed: ${error instanceof Error ? error.message : String(error)}\n`);
+		process.stderr.write(
+			`\nnpm run dev failed: ${error instanceof Error ? error.message : String(error)}\n`,
+		);
 		await stop(1);
 	}
 }

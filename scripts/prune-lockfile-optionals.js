@@ -35,4 +35,6 @@ for (const [location, entry] of Object.entries(lock.packages)) {
 	}
 }
 fs.writeFileSync(lockPath, `${JSON.stringify(lock, null, 2)}\n`);
-process.stdout.write(`${path.relative(process.cwd(), lockPath)}: dropped ${dropped} optional dependencies the registry does not serve\n`);
+process.stdout.write(
+	`${path.relative(process.cwd(), lockPath)}: dropped ${dropped} optional dependencies the registry does not serve\n`,
+);

@@ -4,7 +4,7 @@ import * as path from 'path';
 import { Readable, Writable } from 'stream';
 import { Client, FTPError, type AccessOptions } from 'basic-ftp';
 
-import { startFtpServer, type TestFtpServer, type TestServerSecurity } from './helpers/ftpServer';
+import { startFtpServer, type TestFtpServer, type TestServerSecurity } from '../tools/ftpServer';
 
 const SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGHUP'];
 
@@ -12,18 +12,30 @@ function signalListenerCounts(): number[] {
 	return SIGNALS.map((signal) => process.listenerCount(signal));
 }
 
-function accessOptions(server: TestFtpServer, security: TestServerSecurity, user = server.username, password = server.password): AccessOptions {
+function accessOptions(
+	server: TestFtpServer,
+	security: TestServerSecurity,
+	user = server.username,
+	password = server.password,
+): AccessOptions {
 	return {
 		host: server.host,
 		port: server.port,
 		user,
 		password,
 		secure: security === 'implicit' ? 'implicit' : security === 'explicit',
-		secureOptions: server.certificate ? { ca: server.certificate.cert, servername: 'localhost' } : undefined,
+		secureOptions: server.certificate
+			? { ca: server.certificate.cert, servername: 'localhost' }
+			: undefined,
 	};
 }
 
-async function connect(server: TestFtpServer, security: TestServerSecurity, user?: string, password?: string): Promise<Client> {
+async function connect(
+	server: TestFtpServer,
+	security: TestServerSecurity,
+	user?: string,
+	password?: string,
+): Promise<Client> {
 	const client = new Client(10000);
 	try {
 		await client.access(accessOptions(server, security, user, password));
@@ -64,52 +76,61 @@ async function portIsFree(port: number): Promise<boolean> {
 	});
 }
 
-describe.each<TestServerSecurity>(['none', 'explicit', 'implicit'])('test FTP server (%s)', (security) => {
-	it('uploads, lists, downloads, logs in and out, and cleans up after itself', async () => {
-		const signalsBefore = signalListenerCounts();
-		const server = await startFtpServer({ security });
-		expect(signalListenerCounts()).toEqual(signalsBefore);
-		expect(server.host).toBe('127.0.0.1');
-		expect(path.isAbsolute(server.root)).toBe(true);
-		expect(fs.readdirSync(server.root)).toEqual([]);
-		if (security === 'none') expect(server.certificate).toBeUndefined();
-		else expect(server.certificate?.cert).toContain('BEGIN CERTIFICATE');
+describe.each<TestServerSecurity>(['none', 'explicit', 'implicit'])(
+	'test FTP server (%s)',
+	(security) => {
+		it('uploads, lists, downloads, logs in and out, and cleans up after itself', async () => {
+			const signalsBefore = signalListenerCounts();
+			const server = await startFtpServer({ security });
+			expect(signalListenerCounts()).toEqual(signalsBefore);
+			expect(server.host).toBe('127.0.0.1');
+			expect(path.isAbsolute(server.root)).toBe(true);
+			expect(fs.readdirSync(server.root)).toEqual([]);
+			if (security === 'none') expect(server.certificate).toBeUndefined();
+			else expect(server.certificate?.cert).toContain('BEGIN CERTIFICATE');
 
-		try {
-			const client = await connect(server, security);
 			try {
-				expect('encrypted' in client.ftp.socket && client.ftp.socket.encrypted === true).toBe(security !== 'none');
-				const payload = Buffer.from([0, 1, 2, 254, 255, 10, 13, 65]);
-				await client.uploadFrom(Readable.from([payload]), 'upload.bin');
-				// The FTP root is the temp folder itself.
-				expect(fs.readFileSync(path.join(server.root, 'upload.bin'))).toEqual(payload);
+				const client = await connect(server, security);
+				try {
+					expect('encrypted' in client.ftp.socket && client.ftp.socket.encrypted === true).toBe(
+						security !== 'none',
+					);
+					const payload = Buffer.from([0, 1, 2, 254, 255, 10, 13, 65]);
+					await client.uploadFrom(Readable.from([payload]), 'upload.bin');
+					// The FTP root is the temp folder itself.
+					expect(fs.readFileSync(path.join(server.root, 'upload.bin'))).toEqual(payload);
 
-				fs.writeFileSync(path.join(server.root, 'on-disk.txt'), 'written directly');
-				const listing = await client.list();
-				const byName = new Map(listing.map((entry) => [entry.name, entry]));
-				expect([...byName.keys()].sort()).toEqual(['on-disk.txt', 'upload.bin']);
-				expect(byName.get('upload.bin')?.size).toBe(payload.length);
-				expect(byName.get('upload.bin')?.isFile).toBe(true);
-				expect(byName.get('upload.bin')?.rawModifiedAt).toMatch(/^[A-Z][a-z]{2} \d{2} /);
+					fs.writeFileSync(path.join(server.root, 'on-disk.txt'), 'written directly');
+					const listing = await client.list();
+					const byName = new Map(listing.map((entry) => [entry.name, entry]));
+					expect([...byName.keys()].sort()).toEqual(['on-disk.txt', 'upload.bin']);
+					expect(byName.get('upload.bin')?.size).toBe(payload.length);
+					expect(byName.get('upload.bin')?.isFile).toBe(true);
+					expect(byName.get('upload.bin')?.rawModifiedAt).toMatch(/^[A-Z][a-z]{2} \d{2} /);
 
-				expect(await download(client, 'upload.bin')).toEqual(payload);
-				expect((await download(client, '/on-disk.txt')).toString()).toBe('written directly');
+					expect(await download(client, 'upload.bin')).toEqual(payload);
+					expect((await download(client, '/on-disk.txt')).toString()).toBe('written directly');
+				} finally {
+					client.close();
+				}
+
+				expect(
+					await ftpErrorCode(connect(server, security, server.username, 'wrong-password')),
+				).toBe(530);
+				expect(
+					await ftpErrorCode(connect(server, security, 'anonymous', 'guest@example.com')),
+				).toBe(530);
 			} finally {
-				client.close();
+				await server.close();
 			}
 
-			expect(await ftpErrorCode(connect(server, security, server.username, 'wrong-password'))).toBe(530);
-			expect(await ftpErrorCode(connect(server, security, 'anonymous', 'guest@example.com'))).toBe(530);
-		} finally {
-			await server.close();
-		}
-
-		expect(await portIsFree(server.port)).toBe(true);
-		expect(fs.existsSync(server.root)).toBe(false);
-		expect(signalListenerCounts()).toEqual(signalsBefore);
-		await server.close(); // idempotent
-	});
-});
+			expect(await portIsFree(server.port)).toBe(true);
+			expect(fs.existsSync(server.root)).toBe(false);
+			expect(signalListenerCounts()).toEqual(signalsBefore);
+			await server.close(); // idempotent
+		});
+	},
+);
 
 describe('test FTP server options and replies', () => {
 	it('accepts anonymous into the same root only when allowed', async () => {
@@ -136,7 +157,10 @@ describe('test FTP server options and replies', () => {
 		const client = new Client(10000);
 		try {
 			await expect(
-				client.access({ ...accessOptions(server, 'explicit'), secureOptions: { servername: 'localhost' } }),
+				client.access({
+					...accessOptions(server, 'explicit'),
+					secureOptions: { servername: 'localhost' },
+				}),
 			).rejects.toThrow(/self[- ]signed/i);
 		} finally {
 			client.close();
@@ -153,7 +177,7 @@ describe('test FTP server options and replies', () => {
 		client.close();
 	});
 
-	// Pins the ftp-srv 4.6.3 behaviour documented at the top of helpers/ftpServer.ts.
+	// Pins the ftp-srv 4.6.3 behaviour documented at the top of tools/ftpServer.ts.
 	it('gives the documented replies', async () => {
 		const server = await startFtpServer();
 		const client = await connect(server, 'none');
@@ -172,7 +196,9 @@ describe('test FTP server options and replies', () => {
 
 			expect(await client.size('a.txt')).toBe(5);
 			const modified = await client.lastMod('a.txt');
-			expect(Math.abs(modified.getTime() - fs.statSync(path.join(server.root, 'a.txt')).mtimeMs)).toBeLessThan(1000);
+			expect(
+				Math.abs(modified.getTime() - fs.statSync(path.join(server.root, 'a.txt')).mtimeMs),
+			).toBeLessThan(1000);
 
 			expect(await send('SIZE missing.txt')).toBe(550);
 			expect(await send('MDTM missing.txt')).toBe(550);

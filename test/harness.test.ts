@@ -1,5 +1,5 @@
 /**
- * Checks that test/helpers/n8nHarness.ts really runs nodes through n8n-core's ExecuteContext with binary data
+ * Checks that tools/n8nHarness.ts really runs nodes through n8n-core's ExecuteContext with binary data
  * streamed through the filesystem BinaryDataService, using a small probe node defined here.
  */
 import { createHash, randomBytes } from 'crypto';
@@ -23,7 +23,7 @@ import {
 	initBinaryData,
 	readBinary,
 	runNode,
-} from './helpers/n8nHarness';
+} from '../tools/n8nHarness';
 
 const MiB = 1024 * 1024;
 const CHUNK = 64 * 1024;

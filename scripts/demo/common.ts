@@ -2,14 +2,15 @@
  * What `npm run demo` and `npm run dev` share: the embedded FTPS server with the sample drop, the demo credential,
  * and a real n8n (the pinned version cached by scripts/n8n-e2e.sh) with this package packed and loaded.
  *
- * The n8n side reuses the end-to-end suite's code (test/e2e/n8n.ts) and script (scripts/n8n-e2e.sh): one copy.
+ * The n8n side is the n8n driver that the end-to-end suite and the bench use too (tools/n8n.ts, around
+ * scripts/n8n-e2e.sh); the FTPS server is tools/ftpServer.ts, the one the integration tests start: one copy each.
  */
 import { execFile, spawn } from 'child_process';
 import { createWriteStream, promises as fsp } from 'fs';
 import * as path from 'path';
 
-import { N8n, REPO, SCRIPT, baseEnvironment, type N8nCredential } from '../../test/e2e/n8n';
-import { startFtpServer, type TestFtpServer } from '../../test/helpers/ftpServer';
+import { N8n, REPO, SCRIPT, baseEnvironment, type N8nCredential } from '../../tools/n8n';
+import { startFtpServer, type TestFtpServer } from '../../tools/ftpServer';
 
 export { REPO };
 
@@ -26,7 +27,9 @@ export function print(line = ''): void {
 }
 
 export function seconds(ms: number): string {
-	return ms >= 60_000 ? `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s` : `${(ms / 1000).toFixed(1)} s`;
+	return ms >= 60_000
+		? `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`
+		: `${(ms / 1000).toFixed(1)} s`;
 }
 
 /** In-process ftp-srv on 127.0.0.1 and a free port, explicit TLS with a freshly generated certificate. */
@@ -65,7 +68,10 @@ export function demoCredential(server: TestFtpServer): N8nCredential {
 function script(args: string[]): Promise<{ code: number; stdout: string }> {
 	return new Promise((resolve) => {
 		execFile('bash', [SCRIPT, ...args], { env: baseEnvironment(), cwd: REPO }, (error, stdout) => {
-			resolve({ code: error ? Number((error as NodeJS.ErrnoException).code ?? 1) || 1 : 0, stdout: String(stdout) });
+			resolve({
+				code: error ? Number((error as NodeJS.ErrnoException).code ?? 1) || 1 : 0,
+				stdout: String(stdout),
+			});
 		});
 	});
 }
@@ -83,15 +89,24 @@ export async function ensureN8n(): Promise<void> {
 	}
 	const logFile = `${cache}.install.log`;
 	print(`n8n ${version}: not installed yet. Installing it into ${cache}`);
-	print(`  first run only: about 6 minutes and 2.3 GB (later runs reuse it; delete the folder to reclaim the space)`);
+	print(
+		`  first run only: about 6 minutes and 2.3 GB (later runs reuse it; delete the folder to reclaim the space)`,
+	);
 	print(`  npm's output goes to ${logFile}`);
 	await fsp.mkdir(path.dirname(logFile), { recursive: true });
 	const log = createWriteStream(logFile);
 	const started = Date.now();
-	const timer = setInterval(() => print(`  … still installing n8n (${seconds(Date.now() - started)})`), 30_000);
+	const timer = setInterval(
+		() => print(`  … still installing n8n (${seconds(Date.now() - started)})`),
+		30_000,
+	);
 	try {
 		const code = await new Promise<number | null>((resolve, reject) => {
-			const child = spawn('bash', [SCRIPT, 'install'], { env: baseEnvironment(), cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+			const child = spawn('bash', [SCRIPT, 'install'], {
+				env: baseEnvironment(),
+				cwd: REPO,
+				stdio: ['ignore', 'pipe', 'pipe'],
+			});
 			child.stdout.pipe(log, { end: false });
 			child.stderr.pipe(log, { end: false });
 			child.once('error', reject);
@@ -99,8 +114,14 @@ export async function ensureN8n(): Promise<void> {
 		});
 		await new Promise<void>((resolve) => log.end(resolve));
 		if (code !== 0) {
-			const tail = (await fsp.readFile(logFile, 'utf8')).trimEnd().split('\n').slice(-25).join('\n');
-			throw new Error(`installing n8n ${version} failed (exit ${String(code)}). Last lines of ${logFile}:\n${tail}`);
+			const tail = (await fsp.readFile(logFile, 'utf8'))
+				.trimEnd()
+				.split('\n')
+				.slice(-25)
+				.join('\n');
+			throw new Error(
+				`installing n8n ${version} failed (exit ${String(code)}). Last lines of ${logFile}:\n${tail}`,
+			);
 		}
 	} finally {
 		clearInterval(timer);
@@ -111,10 +132,17 @@ export async function ensureN8n(): Promise<void> {
 /** `npm run build`, `npm pack`, and the tarball installed into a user folder's .n8n/nodes, as users install it. */
 export async function prepareN8n(options: { userFolder?: string } = {}): Promise<N8n> {
 	await ensureN8n();
-	print('Packing this package (npm run build, npm pack) and installing the tarball into an n8n user folder …');
+	print(
+		'Packing this package (npm run build, npm pack) and installing the tarball into an n8n user folder …',
+	);
 	const started = Date.now();
-	const n8n = await N8n.prepare(() => ({}), { tempPrefix: 'n8n-demo-', userFolder: options.userFolder });
-	print(`  ${n8n.userFolder}/.n8n/nodes: n8n-nodes-ftp-automation loaded (${seconds(Date.now() - started)})`);
+	const n8n = await N8n.prepare(() => ({}), {
+		tempPrefix: 'n8n-demo-',
+		userFolder: options.userFolder,
+	});
+	print(
+		`  ${n8n.userFolder}/.n8n/nodes: n8n-nodes-ftp-automation loaded (${seconds(Date.now() - started)})`,
+	);
 	return n8n;
 }
 

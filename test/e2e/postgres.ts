@@ -11,7 +11,7 @@ import { promises as fsp } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
-import { freePort, REPO } from './n8n';
+import { freePort, REPO } from '../../tools/n8n';
 
 export interface Postgres {
 	host: string;
@@ -30,7 +30,12 @@ interface Result {
 	stderr: string;
 }
 
-function exec(file: string, args: string[], env: NodeJS.ProcessEnv = {}, timeout = 60_000): Promise<Result> {
+function exec(
+	file: string,
+	args: string[],
+	env: NodeJS.ProcessEnv = {},
+	timeout = 60_000,
+): Promise<Result> {
 	return new Promise((resolve) => {
 		execFile(
 			file,
@@ -42,24 +47,37 @@ function exec(file: string, args: string[], env: NodeJS.ProcessEnv = {}, timeout
 				killSignal: 'SIGKILL',
 			},
 			(error, stdout, stderr) => {
-				const code = error ? ((error as NodeJS.ErrnoException & { code?: number | string }).code ?? error.signal ?? 'error') : 0;
+				const code = error
+					? ((error as NodeJS.ErrnoException & { code?: number | string }).code ??
+						error.signal ??
+						'error')
+					: 0;
 				resolve({ code: code as Result['code'], stdout: String(stdout), stderr: String(stderr) });
 			},
 		);
 	});
 }
 
-async function execOrThrow(file: string, args: string[], env: NodeJS.ProcessEnv = {}, timeout?: number): Promise<string> {
+async function execOrThrow(
+	file: string,
+	args: string[],
+	env: NodeJS.ProcessEnv = {},
+	timeout?: number,
+): Promise<string> {
 	const result = await exec(file, args, env, timeout);
 	if (result.code !== 0) {
-		throw new Error(`${file} ${args.join(' ')} failed (exit ${String(result.code)})\n--- stdout ---\n${result.stdout}\n--- stderr ---\n${result.stderr}`);
+		throw new Error(
+			`${file} ${args.join(' ')} failed (exit ${String(result.code)})\n--- stdout ---\n${result.stdout}\n--- stderr ---\n${result.stderr}`,
+		);
 	}
 	return result.stdout;
 }
 
 /** The newest installed PostgreSQL's bin folder (/usr/lib/postgresql/<major>/bin). */
 async function binFolder(): Promise<string> {
-	const majors = (await fsp.readdir('/usr/lib/postgresql')).filter((name) => /^\d+$/.test(name)).sort((a, b) => Number(b) - Number(a));
+	const majors = (await fsp.readdir('/usr/lib/postgresql'))
+		.filter((name) => /^\d+$/.test(name))
+		.sort((a, b) => Number(b) - Number(a));
 	for (const major of majors) {
 		const bin = `/usr/lib/postgresql/${major}/bin`;
 		try {
@@ -76,7 +94,12 @@ export async function startPostgres(): Promise<Postgres> {
 	if (typeof process.getuid === 'function' && process.getuid() !== 0) {
 		throw new Error('The e2e suite needs root to start PostgreSQL as the postgres account.');
 	}
-	await execOrThrow('bash', [path.join(REPO, 'scripts/n8n-e2e.sh'), 'postgres-install'], { HOME: os.homedir() }, 15 * 60_000);
+	await execOrThrow(
+		'bash',
+		[path.join(REPO, 'scripts/n8n-e2e.sh'), 'postgres-install'],
+		{ HOME: os.homedir() },
+		15 * 60_000,
+	);
 	const bin = await binFolder();
 	const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'n8n-e2e-postgres-'));
 	const data = path.join(dir, 'data');
@@ -101,20 +124,52 @@ export async function startPostgres(): Promise<Postgres> {
 		await fsp.writeFile(pwfile, `${password}\n`, { mode: 0o600 });
 		const account = await execOrThrow('id', ['-u', 'postgres']);
 		const group = await execOrThrow('id', ['-g', 'postgres']);
-		for (const entry of [dir, socket, pwfile]) await fsp.chown(entry, Number(account), Number(group));
-		await asPostgres('initdb', ['-D', data, '-U', user, '--pwfile', pwfile, '--auth', 'scram-sha-256', '-E', 'UTF8', '--locale', 'C.UTF-8']);
+		for (const entry of [dir, socket, pwfile])
+			await fsp.chown(entry, Number(account), Number(group));
+		await asPostgres('initdb', [
+			'-D',
+			data,
+			'-U',
+			user,
+			'--pwfile',
+			pwfile,
+			'--auth',
+			'scram-sha-256',
+			'-E',
+			'UTF8',
+			'--locale',
+			'C.UTF-8',
+		]);
 		await fsp.rm(pwfile);
 
 		const port = await freePort();
 		const options = `-c listen_addresses=127.0.0.1 -c port=${port} -c unix_socket_directories=${socket} -c fsync=off`;
 		started = true;
-		await asPostgres('pg_ctl', ['start', '-D', data, '-l', log, '-w', '-t', '60', '-o', options], 90_000);
+		await asPostgres(
+			'pg_ctl',
+			['start', '-D', data, '-l', log, '-w', '-t', '60', '-o', options],
+			90_000,
+		);
 
 		const psql = async (sql: string, db = database) =>
 			(
 				await execOrThrow(
 					path.join(bin, 'psql'),
-					['-h', '127.0.0.1', '-p', String(port), '-U', user, '-d', db, '-v', 'ON_ERROR_STOP=1', '-At', '-c', sql],
+					[
+						'-h',
+						'127.0.0.1',
+						'-p',
+						String(port),
+						'-U',
+						user,
+						'-d',
+						db,
+						'-v',
+						'ON_ERROR_STOP=1',
+						'-At',
+						'-c',
+						sql,
+					],
 					{ PGPASSWORD: password, PGCONNECT_TIMEOUT: '10' },
 				)
 			).trimEnd();

@@ -14,7 +14,7 @@ import {
 	type InteropServer,
 	type InteropServers,
 } from '../helpers/interopServers';
-import { N8n, outputOf, REPO, type Execution, type N8nCredential } from './n8n';
+import { N8n, outputOf, REPO, type Execution, type N8nCredential } from '../../tools/n8n';
 import { startPostgres, type Postgres } from './postgres';
 
 const WORKFLOWS = path.join(REPO, 'test/e2e/workflows');
@@ -81,32 +81,71 @@ async function stageWorkflows(): Promise<string> {
 }
 
 function credentials(): N8nCredential[] {
-	const tls = { caCertificate: explicit.caCertificate, minTlsVersion: 'TLSv1.2', dataConnection: 'passive' };
+	const tls = {
+		caCertificate: explicit.caCertificate,
+		minTlsVersion: 'TLSv1.2',
+		dataConnection: 'passive',
+	};
 	return [
 		{
 			...CREDENTIAL.explicit,
 			type: 'ftpAutomationApi',
-			data: { host: '127.0.0.1', port: explicit.port, security: 'explicit', username: explicit.username, password: explicit.password, ...tls },
+			data: {
+				host: '127.0.0.1',
+				port: explicit.port,
+				security: 'explicit',
+				username: explicit.username,
+				password: explicit.password,
+				...tls,
+			},
 		},
 		{
 			...CREDENTIAL.anonymous,
 			type: 'ftpAutomationApi',
-			data: { host: '127.0.0.1', port: explicit.port, security: 'explicit', anonymous: true, anonymousPassword: 'e2e@example.com', ...tls },
+			data: {
+				host: '127.0.0.1',
+				port: explicit.port,
+				security: 'explicit',
+				anonymous: true,
+				anonymousPassword: 'e2e@example.com',
+				...tls,
+			},
 		},
 		{
 			...CREDENTIAL.implicit,
 			type: 'ftpAutomationApi',
-			data: { host: 'localhost', port: implicit.port, security: 'implicit', username: implicit.username, password: implicit.password, ...tls },
+			data: {
+				host: 'localhost',
+				port: implicit.port,
+				security: 'implicit',
+				username: implicit.username,
+				password: implicit.password,
+				...tls,
+			},
 		},
 		{
 			...CREDENTIAL.wrongPassword,
 			type: 'ftpAutomationApi',
-			data: { host: '127.0.0.1', port: explicit.port, security: 'explicit', username: explicit.username, password: WRONG_PASSWORD, ...tls },
+			data: {
+				host: '127.0.0.1',
+				port: explicit.port,
+				security: 'explicit',
+				username: explicit.username,
+				password: WRONG_PASSWORD,
+				...tls,
+			},
 		},
 		{
 			...CREDENTIAL.postgres,
 			type: 'postgres',
-			data: { host: postgres.host, port: postgres.port, database: postgres.database, user: postgres.user, password: postgres.password, ssl: 'disable' },
+			data: {
+				host: postgres.host,
+				port: postgres.port,
+				database: postgres.database,
+				user: postgres.user,
+				password: postgres.password,
+				ssl: 'disable',
+			},
 		},
 	];
 }
@@ -122,8 +161,11 @@ beforeAll(async () => {
 	if (serversResult.status === 'fulfilled') servers = serversResult.value;
 	if (n8nResult.status === 'fulfilled') n8n = n8nResult.value;
 	if (postgresResult.status === 'fulfilled') postgres = postgresResult.value;
-	for (const result of [serversResult, n8nResult, postgresResult]) if (result.status === 'rejected') throw result.reason;
-	await postgres.psql('CREATE TABLE orders (order_id integer PRIMARY KEY, customer text NOT NULL, amount numeric(10,2) NOT NULL)');
+	for (const result of [serversResult, n8nResult, postgresResult])
+		if (result.status === 'rejected') throw result.reason;
+	await postgres.psql(
+		'CREATE TABLE orders (order_id integer PRIMARY KEY, customer text NOT NULL, amount numeric(10,2) NOT NULL)',
+	);
 	Object.assign(timings, n8n.timings);
 	explicit = servers.servers.find((server) => server.name === 'vsftpd-explicit')!;
 	implicit = servers.servers.find((server) => server.name === 'vsftpd-implicit')!;
@@ -149,13 +191,20 @@ afterAll(async () => {
 describe('the package inside n8n', () => {
 	it('is loaded from .n8n/nodes as n8n-nodes-ftp-automation (the packed tarball, not the repository)', async () => {
 		const installed = path.join(n8n.userFolder, '.n8n/nodes/node_modules/n8n-nodes-ftp-automation');
-		const manifest = JSON.parse(await fsp.readFile(path.join(installed, 'package.json'), 'utf8')) as { n8n: { nodes: string[] } };
-		expect(manifest.n8n.nodes).toEqual(['dist/nodes/FtpAutomation/FtpAutomation.node.js', 'dist/nodes/FtpAutomationTrigger/FtpAutomationTrigger.node.js']);
+		const manifest = JSON.parse(
+			await fsp.readFile(path.join(installed, 'package.json'), 'utf8'),
+		) as { n8n: { nodes: string[] } };
+		expect(manifest.n8n.nodes).toEqual([
+			'dist/nodes/FtpAutomation/FtpAutomation.node.js',
+			'dist/nodes/FtpAutomation/FtpAutomationTrigger.node.js',
+		]);
 		expect((await fsp.lstat(installed)).isSymbolicLink()).toBe(false);
 		// Only `dist` (plus package.json, README, LICENSE) is in the tarball.
 		await expect(fsp.stat(path.join(installed, 'nodes'))).rejects.toThrow();
 		// --legacy-peer-deps: no second n8n-workflow next to the package; n8n's own is used.
-		await expect(fsp.stat(path.join(n8n.userFolder, '.n8n/nodes/node_modules/n8n-workflow'))).rejects.toThrow();
+		await expect(
+			fsp.stat(path.join(n8n.userFolder, '.n8n/nodes/node_modules/n8n-workflow')),
+		).rejects.toThrow();
 	});
 });
 
@@ -170,18 +219,23 @@ describe('the FTP Automation Trigger inside n8n', () => {
 
 describe('(a) list with a glob filter → download each → Extract From File (CSV)', () => {
 	const files: Record<string, string> = {
-		'/inbound/orders-1.csv': 'order_id,customer,amount\n1001,Ada Lovelace,12.50\n1002,Jürgen Groß,7.00\n',
+		'/inbound/orders-1.csv':
+			'order_id,customer,amount\n1001,Ada Lovelace,12.50\n1002,Jürgen Groß,7.00\n',
 		'/inbound/orders-2.csv': 'order_id,customer,amount\n1003,Grace Hopper,99.99\n',
 		'/inbound/notes.txt': 'not a CSV file\n',
 		'/inbound/old/orders-0.csv': 'order_id,customer,amount\n999,In A Subfolder,1.00\n',
 	};
 
 	it('lists only the top-level CSV files, stores each download in the binary data store and parses every row', async () => {
-		for (const [remote, content] of Object.entries(files)) await writeAsUser(explicit, remote, content);
+		for (const [remote, content] of Object.entries(files))
+			await writeAsUser(explicit, remote, content);
 		const { run } = await execute('e2eListDownload1');
 
 		const listed = outputOf(run!, 'List CSV Files').map((item) => item.json);
-		expect(listed.map((entry) => entry.path).sort()).toEqual(['/inbound/orders-1.csv', '/inbound/orders-2.csv']);
+		expect(listed.map((entry) => entry.path).sort()).toEqual([
+			'/inbound/orders-1.csv',
+			'/inbound/orders-2.csv',
+		]);
 		expect(listed.every((entry) => entry.type === 'file')).toBe(true);
 
 		const downloads = outputOf(run!, 'Download');
@@ -214,15 +268,22 @@ describe('(b) two workflows sharing one credential', () => {
 			const workflow = JSON.parse(await fsp.readFile(path.join(WORKFLOWS, file), 'utf8')) as {
 				nodes: Array<{ type: string; credentials?: Record<string, { id: string }> }>;
 			};
-			const ftpNodes = workflow.nodes.filter((node) => node.type === 'n8n-nodes-ftp-automation.ftpAutomation');
+			const ftpNodes = workflow.nodes.filter(
+				(node) => node.type === 'n8n-nodes-ftp-automation.ftpAutomation',
+			);
 			expect(ftpNodes.length).toBeGreaterThan(0);
-			for (const node of ftpNodes) expect(node.credentials?.ftpAutomationApi.id).toBe(CREDENTIAL.explicit.id);
+			for (const node of ftpNodes)
+				expect(node.credentials?.ftpAutomationApi.id).toBe(CREDENTIAL.explicit.id);
 		}
 
 		const a = await execute('e2eSharedCredA1');
 		const report = 'report from workflow A\nline 2\n';
-		expect(outputOf(a.run!, 'Write Report').map((item) => item.json)).toEqual([{ path: '/shared/report.txt', size: Buffer.byteLength(report) }]);
-		expect(outputOf(a.run!, 'Create Archive Folder').map((item) => item.json)).toEqual([{ path: '/shared/archive', created: true }]);
+		expect(outputOf(a.run!, 'Write Report').map((item) => item.json)).toEqual([
+			{ path: '/shared/report.txt', size: Buffer.byteLength(report) },
+		]);
+		expect(outputOf(a.run!, 'Create Archive Folder').map((item) => item.json)).toEqual([
+			{ path: '/shared/archive', created: true },
+		]);
 		expect(await fsp.readFile(onDisk(explicit, '/shared/report.txt'), 'utf8')).toBe(report);
 
 		const b = await execute('e2eSharedCredB1');
@@ -245,7 +306,8 @@ describe('(c) upload fed by Read/Write Files from Disk', () => {
 			'payload.bin': randomBytes(1024 * 1024 + 17),
 			'summary.csv': Buffer.from('day,total\n2026-11-24,42\n'),
 		};
-		for (const [name, content] of Object.entries(local)) await fsp.writeFile(path.join(outbound, name), content);
+		for (const [name, content] of Object.entries(local))
+			await fsp.writeFile(path.join(outbound, name), content);
 
 		const { run } = await execute('e2eUploadDisk01');
 		expect(outputOf(run!, 'Read Files From Disk')).toHaveLength(2);
@@ -266,14 +328,19 @@ describe('(d) continue on fail: one missing file among three', () => {
 		await writeAsUser(explicit, '/daily/day-3.csv', 'day,total\n3,30\n');
 		const { run } = await execute('e2eContinueFail1');
 
-		expect(outputOf(run!, 'Download', 0).map((item) => item.json.path)).toEqual(['/daily/day-1.csv', '/daily/day-3.csv']);
+		expect(outputOf(run!, 'Download', 0).map((item) => item.json.path)).toEqual([
+			'/daily/day-1.csv',
+			'/daily/day-3.csv',
+		]);
 		expect(outputOf(run!, 'Extract CSV').map((item) => item.json)).toEqual([
 			{ day: '1', total: '10' },
 			{ day: '3', total: '30' },
 		]);
 		const failed = outputOf(run!, 'Failed Downloads');
 		expect(failed).toHaveLength(1);
-		expect(String(failed[0].json.error)).toMatch(/^Cannot download "\/daily\/day-2\.csv": it does not exist or permission is denied/);
+		expect(String(failed[0].json.error)).toMatch(
+			/^Cannot download "\/daily\/day-2\.csv": it does not exist or permission is denied/,
+		);
 		// The error item goes out of Download's error output, paired with the second input item (the missing file).
 		const errors = outputOf(run!, 'Download', 1);
 		expect(errors.map((item) => item.json.error)).toEqual([failed[0].json.error]);
@@ -290,14 +357,24 @@ describe('anonymous (explicit FTPS) and implicit FTPS credentials in one workflo
 		expect(outputOf(run!, 'Upload Over Implicit FTPS').map((item) => item.json)).toEqual([
 			{ path: '/from-anonymous/readme.txt', size: original.length },
 		]);
-		expect(await sha256OfFile(onDisk(implicit, '/from-anonymous/readme.txt'))).toBe(sha256(original));
+		expect(await sha256OfFile(onDisk(implicit, '/from-anonymous/readme.txt'))).toBe(
+			sha256(original),
+		);
 	});
 });
 
 describe('FTP → Extract From File → PostgreSQL, and PostgreSQL → Convert to File → FTP', () => {
 	it('imports the rows of every matching CSV file into PostgreSQL (verified with psql)', async () => {
-		await writeAsUser(explicit, '/import/orders-2026-11-23.csv', 'order_id,customer,amount\n2001,Ada Lovelace,12.50\n2002,Jürgen Groß,7\n');
-		await writeAsUser(explicit, '/import/orders-2026-11-24.csv', 'order_id,customer,amount\n2003,"Hopper, Grace",99.99\n');
+		await writeAsUser(
+			explicit,
+			'/import/orders-2026-11-23.csv',
+			'order_id,customer,amount\n2001,Ada Lovelace,12.50\n2002,Jürgen Groß,7\n',
+		);
+		await writeAsUser(
+			explicit,
+			'/import/orders-2026-11-24.csv',
+			'order_id,customer,amount\n2003,"Hopper, Grace",99.99\n',
+		);
 		await writeAsUser(explicit, '/import/customers.csv', 'id,name\n1,not imported\n');
 		const { run } = await execute('e2eCsvToPg00001');
 
@@ -306,7 +383,9 @@ describe('FTP → Extract From File → PostgreSQL, and PostgreSQL → Convert t
 			'/import/orders-2026-11-24.csv',
 		]);
 		expect(outputOf(run!, 'Insert Orders')).toHaveLength(3);
-		expect(await postgres.psql('SELECT order_id, customer, amount FROM orders ORDER BY order_id')).toBe(
+		expect(
+			await postgres.psql('SELECT order_id, customer, amount FROM orders ORDER BY order_id'),
+		).toBe(
 			['2001|Ada Lovelace|12.50', '2002|Jürgen Groß|7.00', '2003|Hopper, Grace|99.99'].join('\n'),
 		);
 	});
@@ -316,7 +395,9 @@ describe('FTP → Extract From File → PostgreSQL, and PostgreSQL → Convert t
 		expect(outputOf(run!, 'Select Orders')).toHaveLength(3);
 		const [file] = outputOf(run!, 'Convert To CSV');
 		const binary = file.binary!.data;
-		const produced = binary.id ? await fsp.readFile(n8n.binaryFile(binary.id)) : Buffer.from(binary.data!, 'base64');
+		const produced = binary.id
+			? await fsp.readFile(n8n.binaryFile(binary.id))
+			: Buffer.from(binary.data!, 'base64');
 		expect(outputOf(run!, 'Upload Export').map((item) => item.json)).toEqual([
 			{ path: '/outbound/orders-export.csv', size: produced.length },
 		]);
@@ -337,7 +418,9 @@ describe('(e) a wrong password', () => {
 		const output = execution.stdout + execution.stderr;
 		const runs = execution.run!.data.resultData.runData['List Root'];
 		expect(runs).toHaveLength(1);
-		expect(runs[0].error?.message).toMatch(/^Wrong username or password \(server replied: 530 Login incorrect\.\)/);
+		expect(runs[0].error?.message).toMatch(
+			/^Wrong username or password \(server replied: 530 Login incorrect\.\)/,
+		);
 		expect(execution.run!.data.resultData.error?.message).toMatch(/^Wrong username or password/);
 		expect(output).toContain('Wrong username or password');
 		// The description ends with the redacted connection log.
@@ -349,9 +432,11 @@ describe('(e) a wrong password', () => {
 		expect(await filesContaining(n8n.userFolder, WRONG_PASSWORD)).toEqual([]);
 		// …and that search did cover the stored execution: n8n's database holds its error.
 		const database = path.join(n8n.userFolder, '.n8n');
-		expect((await filesContaining(database, 'Wrong username or password')).map((file) => path.basename(file))).toEqual(
-			expect.arrayContaining([expect.stringMatching(/^database\.sqlite/)]),
-		);
+		expect(
+			(await filesContaining(database, 'Wrong username or password')).map((file) =>
+				path.basename(file),
+			),
+		).toEqual(expect.arrayContaining([expect.stringMatching(/^database\.sqlite/)]));
 	});
 
 	it('no password of any credential is stored in plain text anywhere in the user folder', async () => {

@@ -84,7 +84,9 @@ export interface ScriptedSession {
 	end(): void;
 }
 
-export type ScriptedReply = string | ((session: ScriptedSession, argument: string) => void | Promise<void>);
+export type ScriptedReply =
+	| string
+	| ((session: ScriptedSession, argument: string) => void | Promise<void>);
 
 export interface FtpScript {
 	/** The address to listen on: 127.0.0.1 (default) or ::1. */
@@ -205,14 +207,20 @@ export async function scriptedFtpServer(script: FtpScript = {}): Promise<Scripte
 				} else if (verb === 'AUTH' && script.tls) {
 					session.reply('234 Proceed with negotiation.');
 					plain.off('data', onData);
-					const secure = new tls.TLSSocket(plain, { isServer: true, key: script.tls.key, cert: script.tls.cert });
+					const secure = new tls.TLSSocket(plain, {
+						isServer: true,
+						key: script.tls.key,
+						cert: script.tls.cert,
+					});
 					secure.on('error', () => plain.destroy());
 					secure.on('data', onData);
 					control = secure;
 				} else if (verb === 'AUTH') {
 					session.reply('530 Please login with USER and PASS.');
 				} else if (verb === 'EPSV') {
-					void openPassive().then((port) => session.reply(`229 Entering Extended Passive Mode (|||${port}|)`));
+					void openPassive().then((port) =>
+						session.reply(`229 Entering Extended Passive Mode (|||${port}|)`),
+					);
 				} else if (verb === 'PASV') {
 					void openPassive().then((port) =>
 						session.reply(`227 Entering Passive Mode (127,0,0,1,${port >> 8},${port & 255}).`),
@@ -224,7 +232,9 @@ export async function scriptedFtpServer(script: FtpScript = {}): Promise<Scripte
 		};
 		plain.on('data', onData);
 		const greeting =
-			typeof script.greeting === 'function' ? script.greeting(connection) : (script.greeting ?? '220 (scripted stand-in)');
+			typeof script.greeting === 'function'
+				? script.greeting(connection)
+				: (script.greeting ?? '220 (scripted stand-in)');
 		if (greeting !== undefined) session.reply(greeting);
 		if (script.closeAfterGreeting) plain.end();
 	});

@@ -79,11 +79,17 @@ const EPSV_PORT = /\((.)\1\1(\d+)\1\)/;
 function checked(faults: Fault[]): Fault[] {
 	for (const fault of faults) {
 		const afterBytes = fault.afterBytes ?? 0;
-		if (!Number.isInteger(afterBytes) || afterBytes < 0) throw new Error(`afterBytes must be a whole number ≥ 0, not ${afterBytes}`);
-		if (fault.action === 'refuse' && afterBytes > 0) throw new Error('a refused connection forwards no byte: refuse takes no afterBytes');
-		if (fault.connections?.some((n) => !Number.isInteger(n) || n < 1)) throw new Error('connections are 1-based ordinals');
+		if (!Number.isInteger(afterBytes) || afterBytes < 0)
+			throw new Error(`afterBytes must be a whole number ≥ 0, not ${afterBytes}`);
+		if (fault.action === 'refuse' && afterBytes > 0)
+			throw new Error('a refused connection forwards no byte: refuse takes no afterBytes');
+		if (fault.connections?.some((n) => !Number.isInteger(n) || n < 1))
+			throw new Error('connections are 1-based ordinals');
 	}
-	return faults.map((fault) => ({ ...fault, connections: fault.connections && [...fault.connections] }));
+	return faults.map((fault) => ({
+		...fault,
+		connections: fault.connections && [...fault.connections],
+	}));
 }
 
 async function listenOnLoopback(server: net.Server): Promise<number> {
@@ -208,12 +214,20 @@ class Relay {
 /**
  * Starts the proxy in front of `target` (a plain-FTP server) on a free port of 127.0.0.1, with `faults` as the plan.
  */
-export async function startFaultProxy(target: { host: string; port: number }, faults: Fault[] = []): Promise<FaultProxy> {
+export async function startFaultProxy(
+	target: { host: string; port: number },
+	faults: Fault[] = [],
+): Promise<FaultProxy> {
 	let plan = checked(faults);
 	let closed = false;
 	const sockets = new Set<net.Socket>();
 	const dataPorts = new Set<net.Server>();
-	const stats = { controlConnections: 0, dataConnections: 0, faultsTriggered: 0, triggered: [] as TriggeredFault[] };
+	const stats = {
+		controlConnections: 0,
+		dataConnections: 0,
+		faultsTriggered: 0,
+		triggered: [] as TriggeredFault[],
+	};
 
 	const track = (socket: net.Socket): net.Socket => {
 		sockets.add(socket);
@@ -224,9 +238,16 @@ export async function startFaultProxy(target: { host: string; port: number }, fa
 	};
 
 	/** Accepts `client` as connection `ordinal` of `channel`: refuses it, or relays it to `port` on the target. */
-	const accept = (channel: FaultChannel, ordinal: number, client: net.Socket, port: number): Relay | undefined => {
+	const accept = (
+		channel: FaultChannel,
+		ordinal: number,
+		client: net.Socket,
+		port: number,
+	): Relay | undefined => {
 		track(client);
-		const fault = plan.find((f) => f.channel === channel && (!f.connections || f.connections.includes(ordinal)));
+		const fault = plan.find(
+			(f) => f.channel === channel && (!f.connections || f.connections.includes(ordinal)),
+		);
 		const record = () => {
 			stats.faultsTriggered++;
 			stats.triggered.push({ channel, connection: ordinal, action: fault!.action });
@@ -322,7 +343,8 @@ export async function startFaultProxy(target: { host: string; port: number }, fa
 		const send = (lines: string[]) => {
 			replies = replies
 				.then(async () => {
-					for (const line of lines) relay.forward('toClient', Buffer.from(await session.rewrite(line), 'latin1'));
+					for (const line of lines)
+						relay.forward('toClient', Buffer.from(await session.rewrite(line), 'latin1'));
 				})
 				.catch(() => relay.destroy());
 		};

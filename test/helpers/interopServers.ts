@@ -81,10 +81,23 @@ function runScript(args: string[]): Promise<ScriptResult> {
 		execFile(
 			'bash',
 			[SCRIPT, ...args],
-			{ env: scriptEnvironment(), timeout: SCRIPT_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024, killSignal: 'SIGKILL' },
+			{
+				env: scriptEnvironment(),
+				timeout: SCRIPT_TIMEOUT_MS,
+				maxBuffer: 16 * 1024 * 1024,
+				killSignal: 'SIGKILL',
+			},
 			(error, stdout, stderr) => {
-				const code = error ? ((error as NodeJS.ErrnoException & { code?: number | string }).code ?? error.signal ?? 'error') : 0;
-				resolve({ code: code as ScriptResult['code'], stdout: String(stdout), stderr: String(stderr) });
+				const code = error
+					? ((error as NodeJS.ErrnoException & { code?: number | string }).code ??
+						error.signal ??
+						'error')
+					: 0;
+				resolve({
+					code: code as ScriptResult['code'],
+					stdout: String(stdout),
+					stderr: String(stderr),
+				});
 			},
 		);
 	});
@@ -101,12 +114,31 @@ async function runScriptOrThrow(args: string[]): Promise<ScriptResult> {
 	return result;
 }
 
-function parseServers(json: string, source: string): Array<Omit<InteropServer, 'caCertificate' | 'uid' | 'gid' | 'caCertificateFile'> & { caCertificate: string }> {
+function parseServers(
+	json: string,
+	source: string,
+): Array<
+	Omit<InteropServer, 'caCertificate' | 'uid' | 'gid' | 'caCertificateFile'> & {
+		caCertificate: string;
+	}
+> {
 	const rows: unknown = JSON.parse(json);
-	if (!Array.isArray(rows) || rows.length === 0) throw new Error(`${source} lists no servers:\n${json}`);
+	if (!Array.isArray(rows) || rows.length === 0)
+		throw new Error(`${source} lists no servers:\n${json}`);
 	return rows.map((row: Record<string, unknown>) => {
-		for (const key of ['name', 'server', 'host', 'security', 'username', 'password', 'root', 'anonymousRoot', 'caCertificate']) {
-			if (typeof row[key] !== 'string') throw new Error(`${source}: "${key}" missing in ${JSON.stringify(row)}`);
+		for (const key of [
+			'name',
+			'server',
+			'host',
+			'security',
+			'username',
+			'password',
+			'root',
+			'anonymousRoot',
+			'caCertificate',
+		]) {
+			if (typeof row[key] !== 'string')
+				throw new Error(`${source}: "${key}" missing in ${JSON.stringify(row)}`);
 		}
 		if (typeof row.port !== 'number' || typeof row.tlsAllowsPlain !== 'boolean') {
 			throw new Error(`${source}: bad port or tlsAllowsPlain in ${JSON.stringify(row)}`);
@@ -121,7 +153,9 @@ function parseServers(json: string, source: string): Array<Omit<InteropServer, '
  */
 export async function startInteropServers(): Promise<InteropServers> {
 	if (typeof process.getuid === 'function' && process.getuid() !== 0) {
-		throw new Error('The interop suite needs root (scripts/ftp-servers.sh installs and starts system FTP servers).');
+		throw new Error(
+			'The interop suite needs root (scripts/ftp-servers.sh installs and starts system FTP servers).',
+		);
 	}
 	await runScriptOrThrow(['install']);
 	const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'ftp-interop-'));
@@ -140,15 +174,24 @@ export async function startInteropServers(): Promise<InteropServers> {
 		try {
 			json = await fsp.readFile(file, 'utf8');
 		} catch (error) {
-			throw new Error(`${file} was not written: ${(error as Error).message}\n--- stdout ---\n${start.stdout}\n--- stderr ---\n${start.stderr}`);
+			throw new Error(
+				`${file} was not written: ${(error as Error).message}\n--- stdout ---\n${start.stdout}\n--- stderr ---\n${start.stderr}`,
+			);
 		}
 		const certificates = new Map<string, string>();
 		const servers: InteropServer[] = [];
 		for (const row of parseServers(json, file)) {
 			const caCertificateFile = row.caCertificate;
-			if (!certificates.has(caCertificateFile)) certificates.set(caCertificateFile, await fsp.readFile(caCertificateFile, 'utf8'));
+			if (!certificates.has(caCertificateFile))
+				certificates.set(caCertificateFile, await fsp.readFile(caCertificateFile, 'utf8'));
 			const owner = await fsp.stat(row.root);
-			servers.push({ ...row, caCertificateFile, caCertificate: certificates.get(caCertificateFile)!, uid: owner.uid, gid: owner.gid });
+			servers.push({
+				...row,
+				caCertificateFile,
+				caCertificate: certificates.get(caCertificateFile)!,
+				uid: owner.uid,
+				gid: owner.gid,
+			});
 		}
 		let stopped = false;
 		return {
@@ -210,7 +253,11 @@ export async function makeFolderAsUser(server: ServerRoot, remotePath: string): 
 }
 
 /** Writes a file under the root (creating its folders), owned by the test user. */
-export async function writeAsUser(server: ServerRoot, remotePath: string, content: Buffer | string): Promise<string> {
+export async function writeAsUser(
+	server: ServerRoot,
+	remotePath: string,
+	content: Buffer | string,
+): Promise<string> {
 	await makeFolderAsUser(server, path.posix.dirname(remotePath));
 	const file = onDisk(server, remotePath);
 	await fsp.writeFile(file, content);
@@ -284,17 +331,23 @@ interface SpecialJson {
  */
 export async function startSpecialServers(names: SpecialServerName[]): Promise<SpecialServers> {
 	if (typeof process.getuid === 'function' && process.getuid() !== 0) {
-		throw new Error('The interop suite needs root (scripts/ftp-servers.sh installs and starts system FTP servers).');
+		throw new Error(
+			'The interop suite needs root (scripts/ftp-servers.sh installs and starts system FTP servers).',
+		);
 	}
 	await runScriptOrThrow(['install']);
 	const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'ftp-interop-special-'));
 	try {
 		const start = await runScript(['start-special', dir, ...names]);
 		const output = `--- stdout ---\n${start.stdout}\n--- stderr ---\n${start.stderr}`;
-		if (start.code !== 0) throw new Error(`scripts/ftp-servers.sh start-special ${dir} ${names.join(' ')} failed (exit ${String(start.code)})\n${output}`);
+		if (start.code !== 0)
+			throw new Error(
+				`scripts/ftp-servers.sh start-special ${dir} ${names.join(' ')} failed (exit ${String(start.code)})\n${output}`,
+			);
 		const file = path.join(dir, 'special.json');
 		const json = JSON.parse(await fsp.readFile(file, 'utf8')) as SpecialJson;
-		const pem = async (pemFile: unknown) => (typeof pemFile === 'string' && pemFile !== '' ? await fsp.readFile(pemFile, 'utf8') : '');
+		const pem = async (pemFile: unknown) =>
+			typeof pemFile === 'string' && pemFile !== '' ? await fsp.readFile(pemFile, 'utf8') : '';
 		const servers: SpecialServer[] = [];
 		for (const row of json.servers) {
 			const root = row.root as string;
@@ -310,7 +363,9 @@ export async function startSpecialServers(names: SpecialServerName[]): Promise<S
 		}
 		const started = servers.map((server) => server.name).sort();
 		if (JSON.stringify(started) !== JSON.stringify([...names].sort())) {
-			throw new Error(`${file} lists ${started.join(', ')}, expected ${names.join(', ')}\n${output}`);
+			throw new Error(
+				`${file} lists ${started.join(', ')}, expected ${names.join(', ')}\n${output}`,
+			);
 		}
 		let stopped = false;
 		return {

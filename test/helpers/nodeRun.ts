@@ -1,12 +1,16 @@
 import { createHash, randomBytes } from 'crypto';
 import { createReadStream, createWriteStream, promises as fsp } from 'fs';
 import * as path from 'path';
-import type { ICredentialDataDecryptedObject, IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workflow';
+import type {
+	ICredentialDataDecryptedObject,
+	IDataObject,
+	INodeExecutionData,
+	INodeParameters,
+} from 'n8n-workflow';
 
-import { FtpAutomation } from '../../nodes/FtpAutomation/FtpAutomation.node';
-import { FtpSession } from '../../nodes/FtpAutomation/transport';
-import type { TestFtpServer } from './ftpServer';
-import { runNode } from './n8nHarness';
+import { RemoteSession } from '../../nodes/FtpAutomation/transport';
+import type { TestFtpServer } from '../../tools/ftpServer';
+import { runFtpNode } from '../../tools/ftpNode';
 
 /** What a credential needs from a test server: an in-process ftp-srv, or a real one from scripts/ftp-servers.sh. */
 export type CredentialTarget = Pick<TestFtpServer, 'host' | 'port' | 'username' | 'password'> &
@@ -25,20 +29,14 @@ export function credentialsFor(
 		anonymous: false,
 		username: server.username,
 		password: server.password,
-		caCertificate: 'caCertificate' in server ? server.caCertificate : (server.certificate?.cert ?? ''),
+		caCertificate:
+			'caCertificate' in server ? server.caCertificate : (server.certificate?.cert ?? ''),
 		connectionTimeout: 10,
 		...overrides,
 	};
 }
 
-/** Runs the FTP Automation node through n8n's real execution context. */
-export async function runFtpNode(
-	credentials: ICredentialDataDecryptedObject,
-	parameters: INodeParameters,
-	options: { items?: INodeExecutionData[]; continueOnFail?: boolean } = {},
-): Promise<INodeExecutionData[]> {
-	return await runNode({ nodeType: new FtpAutomation(), parameters, credentials: { ftpAutomationApi: credentials }, ...options });
-}
+export { runFtpNode };
 
 /** Runs the node and returns its output with the connection log of the one session (one login) it opened. */
 export async function runWithLog(
@@ -46,11 +44,11 @@ export async function runWithLog(
 	parameters: INodeParameters,
 	items?: INodeExecutionData[],
 ): Promise<{ output: INodeExecutionData[]; log: string }> {
-	const open = jest.spyOn(FtpSession, 'open');
+	const open = jest.spyOn(RemoteSession, 'open');
 	try {
 		const output = await runFtpNode(credentials, parameters, items ? { items } : {});
 		expect(open).toHaveBeenCalledTimes(1);
-		const session = await (open.mock.results[0].value as Promise<FtpSession>);
+		const session = await (open.mock.results[0].value as Promise<RemoteSession>);
 		return { output, log: session.log.tail(400).join('\n') };
 	} finally {
 		open.mockRestore();
@@ -92,7 +90,9 @@ export async function writeRandomFile(file: string, bytes: number): Promise<stri
 		if (!out.write(chunk)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
 		written += chunk.length;
 	}
-	await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
+	await new Promise<void>((resolve, reject) =>
+		out.end((error?: Error | null) => (error ? reject(error) : resolve())),
+	);
 	return hash.digest('hex');
 }
 

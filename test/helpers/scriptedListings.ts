@@ -6,7 +6,13 @@
  */
 import { posix } from 'path';
 
-import { scriptedFtpServer, type FtpScript, type ScriptedFtpServer, type ScriptedReply, type ScriptedSession } from './fakeServers';
+import {
+	scriptedFtpServer,
+	type FtpScript,
+	type ScriptedFtpServer,
+	type ScriptedReply,
+	type ScriptedSession,
+} from './fakeServers';
 
 export interface ScriptedTree {
 	/** The listing text of a folder, or undefined if there is no such folder (CWD and LIST answer 550). */
@@ -23,7 +29,10 @@ export interface ScriptedTree {
 }
 
 /** Sends `data` over the data connection of the last EPSV/PASV, between a 150 and a 226 reply. */
-export async function sendOverDataConnection(session: ScriptedSession, data: string | Buffer): Promise<void> {
+export async function sendOverDataConnection(
+	session: ScriptedSession,
+	data: string | Buffer,
+): Promise<void> {
 	const socket = await session.dataConnection();
 	session.reply('150 Here comes the data.');
 	await new Promise<void>((resolve) => socket.end(data, () => resolve()));
@@ -39,27 +48,41 @@ function pathArgument(argument: string, cwd: string): string {
 export async function scriptedListingServer(tree: ScriptedTree): Promise<ScriptedFtpServer> {
 	const cwds = new WeakMap<ScriptedSession, string>();
 	const cwdOf = (session: ScriptedSession) => cwds.get(session) ?? '/';
-	const files = new Map(Object.entries(tree.files ?? {}).map(([path, content]) => [path, Buffer.from(content)]));
+	const files = new Map(
+		Object.entries(tree.files ?? {}).map(([path, content]) => [path, Buffer.from(content)]),
+	);
 	const list = async (session: ScriptedSession, argument: string) => {
 		const text = tree.listing(pathArgument(argument, cwdOf(session)));
 		if (text === undefined) session.reply('550 Failed to open directory.');
 		else await sendOverDataConnection(session, text);
 	};
-	const done = (reply: string): ScriptedReply => (session) => session.reply(reply);
+	const done =
+		(reply: string): ScriptedReply =>
+		(session) =>
+			session.reply(reply);
 	return await scriptedFtpServer({
 		greeting: tree.greeting,
 		replies: {
 			FEAT: (session) =>
-				session.write(tree.mlsd ? '211-Features:\r\n MLST type*;size*;modify*;unique*;\r\n SIZE\r\n211 End\r\n' : '211-Features:\r\n SIZE\r\n211 End\r\n'),
+				session.write(
+					tree.mlsd
+						? '211-Features:\r\n MLST type*;size*;modify*;unique*;\r\n SIZE\r\n211 End\r\n'
+						: '211-Features:\r\n SIZE\r\n211 End\r\n',
+				),
 			CWD: (session, argument) => {
 				const path = pathArgument(argument, cwdOf(session));
-				if (tree.listing(path) === undefined) return session.reply('550 Failed to change directory.');
+				if (tree.listing(path) === undefined)
+					return session.reply('550 Failed to change directory.');
 				cwds.set(session, path);
 				session.reply('250 Directory successfully changed.');
 			},
 			PWD: (session) => {
 				const shown = tree.pwd ? tree.pwd(cwdOf(session)) : cwdOf(session);
-				session.reply(shown === undefined ? '550 PWD not possible here.' : `257 "${shown}" is the current directory`);
+				session.reply(
+					shown === undefined
+						? '550 PWD not possible here.'
+						: `257 "${shown}" is the current directory`,
+				);
 			},
 			LIST: list,
 			MLSD: list,
@@ -68,7 +91,11 @@ export async function scriptedListingServer(tree: ScriptedTree): Promise<Scripte
 				session.reply(content ? `213 ${content.length}` : '550 Could not get file size.');
 			},
 			MDTM: (session, argument) =>
-				session.reply(files.has(pathArgument(argument, cwdOf(session))) ? '213 20261101100000' : '550 Could not get file modification time.'),
+				session.reply(
+					files.has(pathArgument(argument, cwdOf(session)))
+						? '213 20261101100000'
+						: '550 Could not get file modification time.',
+				),
 			RETR: async (session, argument) => {
 				const content = files.get(pathArgument(argument, cwdOf(session)));
 				if (!content) return session.reply('550 Failed to open file.');
@@ -76,7 +103,8 @@ export async function scriptedListingServer(tree: ScriptedTree): Promise<Scripte
 			},
 			DELE: done('250 Delete operation successful.'),
 			RMD: done('250 Remove directory operation successful.'),
-			MKD: (session, argument) => session.reply(`257 "${pathArgument(argument, cwdOf(session))}" created`),
+			MKD: (session, argument) =>
+				session.reply(`257 "${pathArgument(argument, cwdOf(session))}" created`),
 			RNFR: done('350 Ready for RNTO.'),
 			RNTO: done('250 Rename successful.'),
 			...tree.replies,
@@ -86,5 +114,7 @@ export async function scriptedListingServer(tree: ScriptedTree): Promise<Scripte
 
 /** The commands that change something on a server, as they arrived. */
 export function changingCommands(server: ScriptedFtpServer): string[] {
-	return server.commands.filter((command) => /^(DELE|RMD|MKD|RNFR|RNTO|STOR|APPE|SITE)\b/i.test(command));
+	return server.commands.filter((command) =>
+		/^(DELE|RMD|MKD|RNFR|RNTO|STOR|APPE|SITE)\b/i.test(command),
+	);
 }

@@ -9,10 +9,15 @@
 import { createHash, randomBytes } from 'crypto';
 import { promises as fsp } from 'fs';
 import * as path from 'path';
-import type { ICredentialDataDecryptedObject, IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workflow';
+import type {
+	ICredentialDataDecryptedObject,
+	IDataObject,
+	INodeExecutionData,
+	INodeParameters,
+} from 'n8n-workflow';
 
 import { startFaultProxy, type Fault, type FaultProxy } from './faultProxy';
-import { binaryItem, readBinary } from './n8nHarness';
+import { binaryItem, readBinary } from '../../tools/n8nHarness';
 import { credentialsFor, runFtpNode } from './nodeRun';
 
 /** A plain-FTP server on loopback and how to reach its files on disk. */
@@ -64,11 +69,18 @@ async function settledFile(file: string): Promise<Buffer> {
 	return await fsp.readFile(file);
 }
 
-function expectResumedAtMost(log: string, remotePath: string, forwarded: number, total: number): number {
+function expectResumedAtMost(
+	log: string,
+	remotePath: string,
+	forwarded: number,
+	total: number,
+): number {
 	const resumedAt = Number(/> REST (\d+)/.exec(log)?.[1]);
 	expect(resumedAt).toBeGreaterThan(0);
 	expect(resumedAt).toBeLessThanOrEqual(forwarded);
-	expect(log).toContain(`Downloaded "${remotePath}" from byte ${resumedAt}: ${total - resumedAt} bytes`);
+	expect(log).toContain(
+		`Downloaded "${remotePath}" from byte ${resumedAt}: ${total - resumedAt} bytes`,
+	);
 	return resumedAt;
 }
 
@@ -103,7 +115,10 @@ export function describeTransferFaults(
 		const throughProxy = async (faults: Fault[]): Promise<ICredentialDataDecryptedObject> => {
 			const server = target();
 			proxy = await startFaultProxy({ host: server.host, port: server.port }, faults);
-			return credentialsFor({ ...server, port: proxy.port }, 'none', { connectionTimeout: 2, ...options.credentials });
+			return credentialsFor({ ...server, port: proxy.port }, 'none', {
+				connectionTimeout: 2,
+				...options.credentials,
+			});
 		};
 
 		const run = async (
@@ -113,20 +128,34 @@ export function describeTransferFaults(
 		): Promise<INodeExecutionData> => {
 			const output = await runFtpNode(
 				credentials,
-				{ ...parameters, options: { includeConnectionLog: true, ...(parameters.options as IDataObject) } },
+				{
+					...parameters,
+					options: { includeConnectionLog: true, ...(parameters.options as IDataObject) },
+				},
 				{ continueOnFail: true, ...(items ? { items } : {}) },
 			);
 			expect(output).toHaveLength(1);
 			return output[0];
 		};
 
-		const logOf = (item: INodeExecutionData) => (item.json.connectionLog as string[] | undefined)?.join('\n') ?? '';
+		const logOf = (item: INodeExecutionData) =>
+			(item.json.connectionLog as string[] | undefined)?.join('\n') ?? '';
 
-		const download = async (credentials: ICredentialDataDecryptedObject, remotePath: string, extra: INodeParameters = {}) =>
-			await run(credentials, { operation: 'download', path: remotePath, options: extra });
+		const download = async (
+			credentials: ICredentialDataDecryptedObject,
+			remotePath: string,
+			extra: INodeParameters = {},
+		) => await run(credentials, { operation: 'download', path: remotePath, options: extra });
 
-		const upload = async (credentials: ICredentialDataDecryptedObject, remotePath: string, data: Buffer, extra: INodeParameters = {}) =>
-			await run(credentials, { operation: 'upload', path: remotePath, options: extra }, [await binaryItem(data, path.posix.basename(remotePath))]);
+		const upload = async (
+			credentials: ICredentialDataDecryptedObject,
+			remotePath: string,
+			data: Buffer,
+			extra: INodeParameters = {},
+		) =>
+			await run(credentials, { operation: 'upload', path: remotePath, options: extra }, [
+				await binaryItem(data, path.posix.basename(remotePath)),
+			]);
 
 		const expectDownloaded = async (item: INodeExecutionData) => {
 			expect(item.json.error).toBeUndefined();
@@ -135,15 +164,24 @@ export function describeTransferFaults(
 		};
 
 		/** Names in the remote folder of `remotePath` (on disk), to find leftovers. */
-		const namesBeside = async (remotePath: string) => await fsp.readdir(path.dirname(target().onDisk(remotePath)));
+		const namesBeside = async (remotePath: string) =>
+			await fsp.readdir(path.dirname(target().onDisk(remotePath)));
 
 		/** Records every size the file at `remotePath` has on disk while `work` runs. */
-		const sizesSeenDuring = async <T>(remotePath: string, work: () => Promise<T>): Promise<{ result: T; sizes: Set<number | 'absent'> }> => {
+		const sizesSeenDuring = async <T>(
+			remotePath: string,
+			work: () => Promise<T>,
+		): Promise<{ result: T; sizes: Set<number | 'absent'> }> => {
 			const sizes = new Set<number | 'absent'>();
 			let running = true;
 			const watcher = (async () => {
 				while (running) {
-					sizes.add(await fsp.stat(target().onDisk(remotePath)).then((stat) => stat.size, () => 'absent' as const));
+					sizes.add(
+						await fsp.stat(target().onDisk(remotePath)).then(
+							(stat) => stat.size,
+							() => 'absent' as const,
+						),
+					);
 					await new Promise((resolve) => setTimeout(resolve, 2));
 				}
 			})();
@@ -158,7 +196,15 @@ export function describeTransferFaults(
 		it('a download whose data connection is reset mid-file resumes where it stopped (REST) and is byte-identical', async () => {
 			const remotePath = fresh('reset.bin');
 			await target().put(remotePath, content);
-			const credentials = await throughProxy([{ channel: 'data', action: 'reset', afterBytes: ONE_MIB, direction: 'toClient', connections: [1] }]);
+			const credentials = await throughProxy([
+				{
+					channel: 'data',
+					action: 'reset',
+					afterBytes: ONE_MIB,
+					direction: 'toClient',
+					connections: [1],
+				},
+			]);
 			const item = await download(credentials, remotePath);
 			await expectDownloaded(item);
 			expect(proxy!.stats.triggered).toEqual([{ channel: 'data', connection: 1, action: 'reset' }]);
@@ -169,18 +215,36 @@ export function describeTransferFaults(
 		it('a download whose data connection stalls is given up after the timeout, then resumed', async () => {
 			const remotePath = fresh('stall.bin');
 			await target().put(remotePath, content);
-			const credentials = await throughProxy([{ channel: 'data', action: 'stall', afterBytes: 2 * ONE_MIB, direction: 'toClient', connections: [1] }]);
+			const credentials = await throughProxy([
+				{
+					channel: 'data',
+					action: 'stall',
+					afterBytes: 2 * ONE_MIB,
+					direction: 'toClient',
+					connections: [1],
+				},
+			]);
 			const item = await download(credentials, remotePath);
 			await expectDownloaded(item);
 			expect(logOf(item)).toMatch(/Attempt 1 of 3 to download failed \(Timeout \(data socket\)\)/);
 			expect(logOf(item)).toContain(`> REST ${2 * ONE_MIB}`);
-			expect(logOf(item)).toContain(`Downloaded "${remotePath}" from byte ${2 * ONE_MIB}: ${6 * ONE_MIB} bytes`);
+			expect(logOf(item)).toContain(
+				`Downloaded "${remotePath}" from byte ${2 * ONE_MIB}: ${6 * ONE_MIB} bytes`,
+			);
 		});
 
 		it('a download whose data connection ends early (FIN) is not taken as complete: it resumes', async () => {
 			const remotePath = fresh('short.bin');
 			await target().put(remotePath, content);
-			const credentials = await throughProxy([{ channel: 'data', action: 'close', afterBytes: 3 * ONE_MIB, direction: 'toClient', connections: [1] }]);
+			const credentials = await throughProxy([
+				{
+					channel: 'data',
+					action: 'close',
+					afterBytes: 3 * ONE_MIB,
+					direction: 'toClient',
+					connections: [1],
+				},
+			]);
 			const item = await download(credentials, remotePath);
 			await expectDownloaded(item);
 			expectResumedAtMost(logOf(item), remotePath, 3 * ONE_MIB, EIGHT_MIB);
@@ -192,12 +256,26 @@ export function describeTransferFaults(
 			// Measure how many bytes the node sends up to RETR, then cut the next control connection right there.
 			const measured = await download(await throughProxy([]), remotePath, { retries: 0 });
 			await expectDownloaded(measured);
-			const untilRetr = commandBytesUntil(measured.json.connectionLog as string[], target().password, /^RETR /);
+			const untilRetr = commandBytesUntil(
+				measured.json.connectionLog as string[],
+				target().password,
+				/^RETR /,
+			);
 			await proxy!.close();
-			const credentials = await throughProxy([{ channel: 'control', action: 'reset', afterBytes: untilRetr, direction: 'toServer', connections: [1] }]);
+			const credentials = await throughProxy([
+				{
+					channel: 'control',
+					action: 'reset',
+					afterBytes: untilRetr,
+					direction: 'toServer',
+					connections: [1],
+				},
+			]);
 			const item = await download(credentials, remotePath);
 			await expectDownloaded(item);
-			expect(proxy!.stats.triggered).toEqual([{ channel: 'control', connection: 1, action: 'reset' }]);
+			expect(proxy!.stats.triggered).toEqual([
+				{ channel: 'control', connection: 1, action: 'reset' },
+			]);
 			expect(proxy!.stats.controlConnections).toBe(2);
 			expect(logOf(item)).toContain('The previous connection was closed; reconnecting');
 		});
@@ -206,7 +284,13 @@ export function describeTransferFaults(
 			const remotePath = fresh('refused.bin');
 			await target().put(remotePath, content);
 			const credentials = await throughProxy([
-				{ channel: 'data', action: 'reset', afterBytes: ONE_MIB, direction: 'toClient', connections: [1] },
+				{
+					channel: 'data',
+					action: 'reset',
+					afterBytes: ONE_MIB,
+					direction: 'toClient',
+					connections: [1],
+				},
 				{ channel: 'control', action: 'refuse', connections: [2] },
 			]);
 			const item = await download(credentials, remotePath);
@@ -219,9 +303,15 @@ export function describeTransferFaults(
 		it('retries stop at the limit: a connection that always drops fails after Retries + 1 attempts, saying so', async () => {
 			const remotePath = fresh('always.bin');
 			await target().put(remotePath, content);
-			const credentials = await throughProxy([{ channel: 'data', action: 'reset', afterBytes: ONE_MIB, direction: 'toClient' }]);
+			const credentials = await throughProxy([
+				{ channel: 'data', action: 'reset', afterBytes: ONE_MIB, direction: 'toClient' },
+			]);
 			const item = await download(credentials, remotePath, { retries: 1 });
-			expect(item.json.error).toMatch(new RegExp(`^The data connection was dropped in the middle of the transfer while trying to download "${remotePath}" .* \\(tried 2 times\\)$`));
+			expect(item.json.error).toMatch(
+				new RegExp(
+					`^The data connection was dropped in the middle of the transfer while trying to download "${remotePath}" .* \\(tried 2 times\\)$`,
+				),
+			);
 			expect(item.binary).toBeUndefined();
 			expect(proxy!.stats.triggered.map((fault) => fault.connection)).toEqual([1, 2]);
 		});
@@ -238,8 +328,19 @@ export function describeTransferFaults(
 		it('an upload whose data connection is reset is retried; the target only ever holds the old or the new file', async () => {
 			const remotePath = fresh('report.bin');
 			await target().put(remotePath, 'the old version\n');
-			const credentials = await throughProxy([{ channel: 'data', action: 'reset', afterBytes: ONE_MIB, direction: 'toServer', connections: [1] }]);
-			const { result: item, sizes } = await sizesSeenDuring(remotePath, async () => await upload(credentials, remotePath, content));
+			const credentials = await throughProxy([
+				{
+					channel: 'data',
+					action: 'reset',
+					afterBytes: ONE_MIB,
+					direction: 'toServer',
+					connections: [1],
+				},
+			]);
+			const { result: item, sizes } = await sizesSeenDuring(
+				remotePath,
+				async () => await upload(credentials, remotePath, content),
+			);
 			expect(item.json).toMatchObject({ path: remotePath, size: EIGHT_MIB });
 			expect(logOf(item)).toMatch(/Attempt 1 of 3 to upload failed/);
 			expect(sha256(await fsp.readFile(target().onDisk(remotePath)))).toBe(contentHash);
@@ -250,8 +351,13 @@ export function describeTransferFaults(
 		it('a failed upload leaves the old file untouched and no temporary file behind', async () => {
 			const remotePath = fresh('keep.bin');
 			await target().put(remotePath, 'the old version\n');
-			const credentials = await throughProxy([{ channel: 'data', action: 'reset', afterBytes: ONE_MIB, direction: 'toServer' }]);
-			const { result: item, sizes } = await sizesSeenDuring(remotePath, async () => await upload(credentials, remotePath, content, { retries: 0 }));
+			const credentials = await throughProxy([
+				{ channel: 'data', action: 'reset', afterBytes: ONE_MIB, direction: 'toServer' },
+			]);
+			const { result: item, sizes } = await sizesSeenDuring(
+				remotePath,
+				async () => await upload(credentials, remotePath, content, { retries: 0 }),
+			);
 			expect(item.json.error).toMatch(/upload/);
 			expect(await fsp.readFile(target().onDisk(remotePath), 'utf8')).toBe('the old version\n');
 			expect([...sizes]).toEqual([16]);
@@ -262,20 +368,37 @@ export function describeTransferFaults(
 		it('a new file whose upload fails never appears under its name', async () => {
 			const remotePath = fresh('new.bin');
 			await target().put(fresh('anchor.txt'), 'so that the folder exists');
-			const credentials = await throughProxy([{ channel: 'data', action: 'close', afterBytes: 2 * ONE_MIB, direction: 'toServer' }]);
-			const { result: item, sizes } = await sizesSeenDuring(remotePath, async () => await upload(credentials, remotePath, content, { retries: 1 }));
+			const credentials = await throughProxy([
+				{ channel: 'data', action: 'close', afterBytes: 2 * ONE_MIB, direction: 'toServer' },
+			]);
+			const { result: item, sizes } = await sizesSeenDuring(
+				remotePath,
+				async () => await upload(credentials, remotePath, content, { retries: 1 }),
+			);
 			expect(item.json.error).toBeDefined();
 			expect([...sizes]).toEqual(['absent']);
-			expect((await namesBeside(remotePath)).filter((name) => name.includes('new.bin'))).toEqual([]);
+			expect((await namesBeside(remotePath)).filter((name) => name.includes('new.bin'))).toEqual(
+				[],
+			);
 		});
 
 		it('an append that was cut after the server stored part of it is not retried (no byte is appended twice)', async () => {
 			const remotePath = fresh('journal.log');
 			await target().put(remotePath, 'line 0\n');
 			// A FIN (not a reset, which may discard bytes in flight): the server surely stores the first MiB.
-			const credentials = await throughProxy([{ channel: 'data', action: 'close', afterBytes: ONE_MIB, direction: 'toServer', connections: [1] }]);
+			const credentials = await throughProxy([
+				{
+					channel: 'data',
+					action: 'close',
+					afterBytes: ONE_MIB,
+					direction: 'toServer',
+					connections: [1],
+				},
+			]);
 			const item = await upload(credentials, remotePath, content, { ifExists: 'append' });
-			expect(item.json.error).toMatch(/^The append to ".*journal\.log" was interrupted after the server had stored part of it: the file has \d+ bytes now, 7 before/);
+			expect(item.json.error).toMatch(
+				/^The append to ".*journal\.log" was interrupted after the server had stored part of it: the file has \d+ bytes now, 7 before/,
+			);
 			expect(proxy!.stats.dataConnections).toBe(1);
 			const stored = await settledFile(target().onDisk(remotePath));
 			expect(stored.length).toBe(7 + ONE_MIB);

@@ -12,8 +12,8 @@ import * as path from 'path';
 import type { ICredentialDataDecryptedObject, IDataObject } from 'n8n-workflow';
 
 import { scriptedFtpServer } from '../helpers/fakeServers';
-import { startFtpServer, type TestFtpServer } from '../helpers/ftpServer';
-import { binaryItem, cleanupBinaryData, initBinaryData, readBinary } from '../helpers/n8nHarness';
+import { startFtpServer, type TestFtpServer } from '../../tools/ftpServer';
+import { binaryItem, cleanupBinaryData, initBinaryData, readBinary } from '../../tools/n8nHarness';
 import { credentialsFor, failingRun, runWithLog, sha256 } from '../helpers/nodeRun';
 
 const MODES = ['none', 'explicit', 'implicit'] as const;
@@ -40,7 +40,8 @@ afterEach(() => {
 });
 
 describe.each(MODES)('active mode against ftp-srv, security %s', (security) => {
-	const active = () => credentialsFor(servers.get(security)!, security, { dataConnection: 'active' });
+	const active = () =>
+		credentialsFor(servers.get(security)!, security, { dataConnection: 'active' });
 
 	it('lists, downloads and uploads through connections the server opens to us', async () => {
 		const server = servers.get(security)!;
@@ -50,17 +51,25 @@ describe.each(MODES)('active mode against ftp-srv, security %s', (security) => {
 		expect(listed.log).not.toMatch(/> E?PASV|> EPSV/);
 		expect(listed.log).toMatch(/Active mode: the server connected from 127\.0\.0\.1:\d+/);
 
-		const downloaded = await runWithLog(active(), { operation: 'download', path: '/inbound/data.bin' });
+		const downloaded = await runWithLog(active(), {
+			operation: 'download',
+			path: '/inbound/data.bin',
+		});
 		expect(sha256(await readBinary(downloaded.output[0].binary!.data))).toBe(sha256(CONTENT));
 
 		const item = await binaryItem(CONTENT, 'up.bin');
 		await runWithLog(active(), { operation: 'upload', path: '/outbound/up.bin' }, [item]);
-		expect(sha256(await fsp.readFile(path.join(server.root, 'outbound', 'up.bin')))).toBe(sha256(CONTENT));
+		expect(sha256(await fsp.readFile(path.join(server.root, 'outbound', 'up.bin')))).toBe(
+			sha256(CONTENT),
+		);
 	});
 
 	if (security !== 'none') {
 		it('speaks TLS on the data connection as the TLS client', async () => {
-			const { log } = await runWithLog(active(), { operation: 'download', path: '/inbound/data.bin' });
+			const { log } = await runWithLog(active(), {
+				operation: 'download',
+				path: '/inbound/data.bin',
+			});
 			expect(log).toMatch(/Downloading from 127\.0\.0\.1:\d+\n.*Data connection TLS: TLSv1\.[23]/);
 		});
 	}
@@ -73,7 +82,10 @@ describe('active mode settings', () => {
 		const port = (probe.address() as net.AddressInfo).port;
 		probe.close();
 		const { output, log } = await runWithLog(
-			credentialsFor(servers.get('none')!, 'none', { dataConnection: 'active', activePortRange: `${port}-${port}` }),
+			credentialsFor(servers.get('none')!, 'none', {
+				dataConnection: 'active',
+				activePortRange: `${port}-${port}`,
+			}),
 			{ operation: 'download', path: '/inbound/data.bin' },
 		);
 		expect(sha256(await readBinary(output[0].binary!.data))).toBe(sha256(CONTENT));
@@ -87,10 +99,15 @@ describe('active mode settings', () => {
 		const port = (busy.address() as net.AddressInfo).port;
 		try {
 			const error = await failingRun(
-				credentialsFor(servers.get('none')!, 'none', { dataConnection: 'active', activePortRange: String(port) }),
+				credentialsFor(servers.get('none')!, 'none', {
+					dataConnection: 'active',
+					activePortRange: String(port),
+				}),
 				{ operation: 'list', path: '/inbound' },
 			);
-			expect(error.message).toContain(`Active mode found no free port in ${port}-${port} on 127.0.0.1`);
+			expect(error.message).toContain(
+				`Active mode found no free port in ${port}-${port} on 127.0.0.1`,
+			);
 			expect(error.description).toContain('widen the range, or leave it empty');
 		} finally {
 			busy.close();
@@ -100,11 +117,16 @@ describe('active mode settings', () => {
 	it('explains an Active Mode Address that is not one of this machine', async () => {
 		// 192.0.2.0/24 is reserved for documentation: no interface here has it, so listening fails at once.
 		const error = await failingRun(
-			credentialsFor(servers.get('none')!, 'none', { dataConnection: 'active', activeAddress: '192.0.2.10' }),
+			credentialsFor(servers.get('none')!, 'none', {
+				dataConnection: 'active',
+				activeAddress: '192.0.2.10',
+			}),
 			{ operation: 'list', path: '/inbound' },
 		);
 		expect(error.message).toMatch(/^Active mode cannot listen on 192\.0\.2\.10: .*EADDRNOTAVAIL/);
-		expect(error.description).toContain('Active Mode Address must be an IP address of this n8n machine');
+		expect(error.description).toContain(
+			'Active Mode Address must be an IP address of this n8n machine',
+		);
 	});
 
 	it.each([
@@ -128,16 +150,23 @@ async function withScriptedServer(
 	script: {
 		host?: '127.0.0.1' | '::1';
 		refusePort?: boolean;
-		onTransfer?: (target: { host: string; port: number }, reply: (line: string) => void) => Promise<void>;
+		onTransfer?: (
+			target: { host: string; port: number },
+			reply: (line: string) => void,
+		) => Promise<void>;
 	},
-	test: (server: { commands: string[]; credentials: (overrides?: IDataObject) => ICredentialDataDecryptedObject }) => Promise<void>,
+	test: (server: {
+		commands: string[];
+		credentials: (overrides?: IDataObject) => ICredentialDataDecryptedObject;
+	}) => Promise<void>,
 ): Promise<void> {
 	const onTransfer = script.onTransfer ?? serveListing;
 	const server = await scriptedFtpServer({
 		host: script.host,
 		replies: {
 			...(script.refusePort ? { PORT: '500 PORT not understood' } : {}),
-			LIST: async (session) => await onTransfer(session.activeTarget!, (line) => session.reply(line)),
+			LIST: async (session) =>
+				await onTransfer(session.activeTarget!, (line) => session.reply(line)),
 		},
 	});
 	try {
@@ -145,7 +174,13 @@ async function withScriptedServer(
 			commands: server.commands,
 			credentials: (overrides = {}) =>
 				credentialsFor(
-					{ host: server.host, port: server.port, username: 'scripted-user', password: 'scripted-Pass-9', caCertificate: '' },
+					{
+						host: server.host,
+						port: server.port,
+						username: 'scripted-user',
+						password: 'scripted-Pass-9',
+						caCertificate: '',
+					},
 					'none',
 					{ dataConnection: 'active', connectionTimeout: 2, ...overrides },
 				),
@@ -164,7 +199,10 @@ async function sendListing(target: { host: string; port: number }, from?: string
 }
 
 /** What a server does for LIST in active mode: 150, the listing over its connection to the client, 226. */
-async function serveListing(target: { host: string; port: number }, reply: (line: string) => void): Promise<void> {
+async function serveListing(
+	target: { host: string; port: number },
+	reply: (line: string) => void,
+): Promise<void> {
 	reply('150 here it comes');
 	await sendListing(target);
 	reply('226 done');
@@ -173,93 +211,131 @@ async function serveListing(target: { host: string; port: number }, reply: (line
 describe('active mode against a scripted server', () => {
 	it('refuses a connection from another address and accepts the server', async () => {
 		const stranger: { closedBeforeData?: boolean } = {};
-		await withScriptedServer({
-			onTransfer: async (target, reply) => {
-				// 127.0.0.2 is on the loopback interface but is not the server's address.
-				const intruder = net.connect({ host: target.host, port: target.port, localAddress: '127.0.0.2' });
-				intruder.on('error', () => undefined);
-				intruder.on('data', () => (stranger.closedBeforeData = false));
-				await once(intruder, 'close');
-				stranger.closedBeforeData ??= true;
-				reply('150 here it comes');
-				await sendListing(target);
-				reply('226 done');
+		await withScriptedServer(
+			{
+				onTransfer: async (target, reply) => {
+					// 127.0.0.2 is on the loopback interface but is not the server's address.
+					const intruder = net.connect({
+						host: target.host,
+						port: target.port,
+						localAddress: '127.0.0.2',
+					});
+					intruder.on('error', () => undefined);
+					intruder.on('data', () => (stranger.closedBeforeData = false));
+					await once(intruder, 'close');
+					stranger.closedBeforeData ??= true;
+					reply('150 here it comes');
+					await sendListing(target);
+					reply('226 done');
+				},
 			},
-		}, async (server) => {
-			const { output, log } = await runWithLog(server.credentials(), { operation: 'list', path: '/' });
-			expect(output.map((item) => item.json.name)).toEqual(['hello.txt']);
-			expect(stranger.closedBeforeData).toBe(true);
-			expect(log).toMatch(/Active mode: refused a data connection from 127\.0\.0\.2:\d+ \(expected the server, 127\.0\.0\.1\)/);
-		});
+			async (server) => {
+				const { output, log } = await runWithLog(server.credentials(), {
+					operation: 'list',
+					path: '/',
+				});
+				expect(output.map((item) => item.json.name)).toEqual(['hello.txt']);
+				expect(stranger.closedBeforeData).toBe(true);
+				expect(log).toMatch(
+					/Active mode: refused a data connection from 127\.0\.0\.2:\d+ \(expected the server, 127\.0\.0\.1\)/,
+				);
+			},
+		);
 	});
 
 	it('explains a server that cannot connect back (425) with the active-mode fix', async () => {
-		await withScriptedServer({
-			onTransfer: async (_target, reply) => {
-				reply("425 Can't open data connection.");
+		await withScriptedServer(
+			{
+				onTransfer: async (_target, reply) => {
+					reply("425 Can't open data connection.");
+				},
 			},
-		}, async (server) => {
-			const error = await failingRun(server.credentials(), { operation: 'list', path: '/' });
-			expect(error.message).toContain("The data connection could not be opened or was closed (server replied: 425 Can't open data connection.)");
-			expect(error.description).toContain('Set Data Connection to Passive');
-		});
+			async (server) => {
+				const error = await failingRun(server.credentials(), { operation: 'list', path: '/' });
+				expect(error.message).toContain(
+					"The data connection could not be opened or was closed (server replied: 425 Can't open data connection.)",
+				);
+				expect(error.description).toContain('Set Data Connection to Passive');
+			},
+		);
 	});
 
 	it('announces an IPv6 address with EPRT |2| (no PORT), over IPv6 loopback', async () => {
-		await withScriptedServer({
-			host: '::1',
-		}, async (server) => {
-			const { output, log } = await runWithLog(server.credentials(), { operation: 'list', path: '/' });
-			expect(output.map((item) => item.json.name)).toEqual(['hello.txt']);
-			expect(server.commands.filter((command) => /^(PORT|EPRT)/.test(command))).toEqual([
-				expect.stringMatching(/^EPRT \|2\|::1\|\d+\|$/),
-			]);
-			expect(log).toMatch(/Active mode: the server connected from ::1:\d+/);
-		});
+		await withScriptedServer(
+			{
+				host: '::1',
+			},
+			async (server) => {
+				const { output, log } = await runWithLog(server.credentials(), {
+					operation: 'list',
+					path: '/',
+				});
+				expect(output.map((item) => item.json.name)).toEqual(['hello.txt']);
+				expect(server.commands.filter((command) => /^(PORT|EPRT)/.test(command))).toEqual([
+					expect.stringMatching(/^EPRT \|2\|::1\|\d+\|$/),
+				]);
+				expect(log).toMatch(/Active mode: the server connected from ::1:\d+/);
+			},
+		);
 	});
 
 	it('closes the connection the server opened when the server then refuses the transfer', async () => {
 		let closedByClient: Promise<unknown> | undefined;
-		await withScriptedServer({
-			onTransfer: async (target, reply) => {
-				const data = net.connect({ host: target.host, port: target.port });
-				data.on('error', () => undefined);
-				await once(data, 'connect');
-				closedByClient = once(data, 'close');
-				reply('550 No such file or directory.');
+		await withScriptedServer(
+			{
+				onTransfer: async (target, reply) => {
+					const data = net.connect({ host: target.host, port: target.port });
+					data.on('error', () => undefined);
+					await once(data, 'connect');
+					closedByClient = once(data, 'close');
+					reply('550 No such file or directory.');
+				},
 			},
-		}, async (server) => {
-			const error = await failingRun(server.credentials(), { operation: 'list', path: '/' });
-			expect(error.message).toContain('550 No such file or directory.');
-			expect(closedByClient).toBeDefined(); // the server did connect
-			const stillOpen = new Promise((resolve) => setTimeout(() => resolve('still open after 3 s'), 3000).unref());
-			expect(await Promise.race([closedByClient!.then(() => 'closed'), stillOpen])).toBe('closed');
-		});
+			async (server) => {
+				const error = await failingRun(server.credentials(), { operation: 'list', path: '/' });
+				expect(error.message).toContain('550 No such file or directory.');
+				expect(closedByClient).toBeDefined(); // the server did connect
+				const stillOpen = new Promise((resolve) =>
+					setTimeout(() => resolve('still open after 3 s'), 3000).unref(),
+				);
+				expect(await Promise.race([closedByClient!.then(() => 'closed'), stillOpen])).toBe(
+					'closed',
+				);
+			},
+		);
 	});
 
 	it('falls back to EPRT when the server refuses PORT', async () => {
-		await withScriptedServer({
-			refusePort: true,
-		}, async (server) => {
-			const { output } = await runWithLog(server.credentials(), { operation: 'list', path: '/' });
-			expect(output.map((item) => item.json.name)).toEqual(['hello.txt']);
-			expect(server.commands.filter((command) => /^(PORT|EPRT)/.test(command))).toEqual([
-				expect.stringMatching(/^PORT 127,0,0,1,\d+,\d+$/),
-				expect.stringMatching(/^EPRT \|1\|127\.0\.0\.1\|\d+\|$/),
-			]);
-		});
+		await withScriptedServer(
+			{
+				refusePort: true,
+			},
+			async (server) => {
+				const { output } = await runWithLog(server.credentials(), { operation: 'list', path: '/' });
+				expect(output.map((item) => item.json.name)).toEqual(['hello.txt']);
+				expect(server.commands.filter((command) => /^(PORT|EPRT)/.test(command))).toEqual([
+					expect.stringMatching(/^PORT 127,0,0,1,\d+,\d+$/),
+					expect.stringMatching(/^EPRT \|1\|127\.0\.0\.1\|\d+\|$/),
+				]);
+			},
+		);
 	});
 
 	it('fails with the address it waited on when the server never connects', async () => {
-		await withScriptedServer({
-			onTransfer: async (_target, reply) => {
-				reply('150 here it comes');
+		await withScriptedServer(
+			{
+				onTransfer: async (_target, reply) => {
+					reply('150 here it comes');
+				},
 			},
-		}, async (server) => {
-			const error = await failingRun(server.credentials(), { operation: 'list', path: '/' });
-			expect(error.message).toMatch(/the server did not open the active-mode data connection to 127\.0\.0\.1:\d+ within 2 s/);
-			expect(error.description).toContain('In active mode the server connects back to n8n');
-			expect(error.description).toContain('Set Data Connection to Passive');
-		});
+			async (server) => {
+				const error = await failingRun(server.credentials(), { operation: 'list', path: '/' });
+				expect(error.message).toMatch(
+					/the server did not open the active-mode data connection to 127\.0\.0\.1:\d+ within 2 s/,
+				);
+				expect(error.description).toContain('In active mode the server connects back to n8n');
+				expect(error.description).toContain('Set Data Connection to Passive');
+			},
+		);
 	});
 });

@@ -12,11 +12,11 @@
 import * as net from 'net';
 import type { ICredentialDataDecryptedObject, IDataObject, INodeParameters } from 'n8n-workflow';
 
-import { FtpAutomationTrigger } from '../../nodes/FtpAutomationTrigger/FtpAutomationTrigger.node';
+import { FtpAutomationTrigger } from '../../nodes/FtpAutomation/FtpAutomationTrigger.node';
 import { ftpAutomationApiTest } from '../../nodes/FtpAutomation/methods';
 import { toConnectionSettings } from '../../nodes/FtpAutomation/transport';
-import { fetchPresentedCertificate } from '../../nodes/FtpAutomation/transport/certificateProbe';
-import { testCertificate, type TestCertificate } from '../helpers/certificates';
+import { fetchPresentedCertificate } from '../../nodes/FtpAutomation/transport/ftp/certificateProbe';
+import { testCertificate, type TestCertificate } from '../../tools/certificates';
 import {
 	closedPort,
 	scriptedFtpServer,
@@ -24,7 +24,7 @@ import {
 	type FtpScript,
 	type ScriptedFtpServer,
 } from '../helpers/fakeServers';
-import { binaryItem, cleanupBinaryData, initBinaryData, pollNode } from '../helpers/n8nHarness';
+import { binaryItem, cleanupBinaryData, initBinaryData, pollNode } from '../../tools/n8nHarness';
 import { credentialsFor, failingRun } from '../helpers/nodeRun';
 
 const PASSWORD = 'Secr3t-Pässword-Δ';
@@ -59,14 +59,22 @@ function credentialsOf(
 	security: 'none' | 'explicit' | 'implicit',
 ): ICredentialDataDecryptedObject {
 	return credentialsFor(
-		{ host: target.host, port: target.port, username: 'alice', password: PASSWORD, caCertificate: certificate.cert },
+		{
+			host: target.host,
+			port: target.port,
+			username: 'alice',
+			password: PASSWORD,
+			caCertificate: certificate.cert,
+		},
 		security,
 		{ connectionTimeout: TIMEOUT_S },
 	);
 }
 
 /** Runs `work`, which must fail; returns its failure and how long it took. */
-async function timedFailure<T>(work: () => Promise<unknown>): Promise<{ error: T; elapsedMs: number }> {
+async function timedFailure<T>(
+	work: () => Promise<unknown>,
+): Promise<{ error: T; elapsedMs: number }> {
 	const started = Date.now();
 	const error = await work().then(
 		() => {
@@ -78,7 +86,11 @@ async function timedFailure<T>(work: () => Promise<unknown>): Promise<{ error: T
 }
 
 /** Runs the node expecting it to fail, as n8n shows the failure; also how long the run took. */
-async function timedNodeFailure(credentials: ICredentialDataDecryptedObject, parameters: INodeParameters, items?: Awaited<ReturnType<typeof binaryItem>>[]) {
+async function timedNodeFailure(
+	credentials: ICredentialDataDecryptedObject,
+	parameters: INodeParameters,
+	items?: Awaited<ReturnType<typeof binaryItem>>[],
+) {
 	const started = Date.now();
 	const error = await failingRun(credentials, parameters, items ? { items } : {});
 	return { error: error as ShownError, elapsedMs: Date.now() - started };
@@ -86,7 +98,13 @@ async function timedNodeFailure(credentials: ICredentialDataDecryptedObject, par
 
 /** The password must be in nothing a user, a log or an error reporter sees. */
 function expectNoPassword(error: ShownError): void {
-	for (const shown of [error.message, error.description, JSON.stringify(error), error.stack, JSON.stringify(error.context ?? {})]) {
+	for (const shown of [
+		error.message,
+		error.description,
+		JSON.stringify(error),
+		error.stack,
+		JSON.stringify(error.context ?? {}),
+	]) {
 		expect(String(shown)).not.toContain(PASSWORD);
 	}
 }
@@ -96,7 +114,10 @@ function fixOf(error: ShownError): string {
 	return (error.description ?? '').split('\n\nLast lines of the connection log:')[0];
 }
 
-async function withScripted<T>(script: FtpScript, work: (server: ScriptedFtpServer) => Promise<T>): Promise<T> {
+async function withScripted<T>(
+	script: FtpScript,
+	work: (server: ScriptedFtpServer) => Promise<T>,
+): Promise<T> {
 	const server = await scriptedFtpServer(script);
 	try {
 		return await work(server);
@@ -107,7 +128,10 @@ async function withScripted<T>(script: FtpScript, work: (server: ScriptedFtpServ
 
 /** Explicit FTPS whose AUTH TLS is answered with 234, after which the server (or a middlebox) says nothing. */
 function stalledHandshake(): FtpScript {
-	return { tls: certificate, replies: { AUTH: (session) => session.reply('234 Proceed with negotiation.') } };
+	return {
+		tls: certificate,
+		replies: { AUTH: (session) => session.reply('234 Proceed with negotiation.') },
+	};
 }
 
 const HANDSHAKE_HINT = 'accepted AUTH TLS but did not complete the TLS handshake';
@@ -119,13 +143,18 @@ describe('the TLS handshake after AUTH TLS (234, then silence)', () => {
 			const tls = require('node:tls') as typeof import('node:tls');
 			const tlsConnect = jest.spyOn(tls, 'connect');
 			await withScripted(stalledHandshake(), async (server) => {
-				const { error, elapsedMs } = await timedNodeFailure(credentialsOf(server, 'explicit'), LIST);
+				const { error, elapsedMs } = await timedNodeFailure(
+					credentialsOf(server, 'explicit'),
+					LIST,
+				);
 				// The half-done handshake is torn down with the connection under it, not left waiting on an open socket.
 				expect(tlsConnect).toHaveBeenCalledTimes(1);
 				const [[options], [result]] = [tlsConnect.mock.calls[0], tlsConnect.mock.results];
 				expect((result.value as import('node:tls').TLSSocket).destroyed).toBe(true);
 				expect((options as import('node:tls').ConnectionOptions).socket?.destroyed).toBe(true);
-				expect(error.message).toBe(`The TLS handshake with 127.0.0.1:${server.port} did not finish within ${TIMEOUT_S} s`);
+				expect(error.message).toBe(
+					`The TLS handshake with 127.0.0.1:${server.port} did not finish within ${TIMEOUT_S} s`,
+				);
 				expect(fixOf(error)).toContain(HANDSHAKE_HINT);
 				expect(elapsedMs).toBeGreaterThanOrEqual(TIMEOUT_MS - 50);
 				expect(elapsedMs).toBeLessThan(TIMEOUT_MS + SLACK_MS);
@@ -150,7 +179,9 @@ describe('the TLS handshake after AUTH TLS (234, then silence)', () => {
 							staticData: {},
 						}),
 				);
-				expect(error.message).toBe(`The TLS handshake with 127.0.0.1:${server.port} did not finish within ${TIMEOUT_S} s`);
+				expect(error.message).toBe(
+					`The TLS handshake with 127.0.0.1:${server.port} did not finish within ${TIMEOUT_S} s`,
+				);
 				expect(fixOf(error)).toContain(HANDSHAKE_HINT);
 				expect(elapsedMs).toBeLessThan(TIMEOUT_MS + SLACK_MS);
 				expectNoPassword(error);
@@ -208,7 +239,10 @@ describe('every other step of connecting', () => {
 			jest.spyOn(net.Socket.prototype, 'connect').mockImplementation(function (this: net.Socket) {
 				return this;
 			});
-			const { error, elapsedMs } = await timedNodeFailure(credentialsOf({ host: '127.0.0.1', port }, 'explicit'), LIST);
+			const { error, elapsedMs } = await timedNodeFailure(
+				credentialsOf({ host: '127.0.0.1', port }, 'explicit'),
+				LIST,
+			);
 			expect(error.message).toBe(`127.0.0.1:${port} did not answer within ${TIMEOUT_S} s`);
 			expect(fixOf(error)).toContain('A firewall may drop the connection');
 			expect(elapsedMs).toBeLessThan(TIMEOUT_MS + SLACK_MS);
@@ -240,13 +274,21 @@ describe('every other step of connecting', () => {
 	it(
 		'AUTH TLS: the command is never answered',
 		async () => {
-			await withScripted({ tls: certificate, replies: { AUTH: () => undefined } }, async (server) => {
-				const { error, elapsedMs } = await timedNodeFailure(credentialsOf(server, 'explicit'), LIST);
-				expect(error.message).toBe(`127.0.0.1:${server.port} did not answer within ${TIMEOUT_S} s`);
-				expect(fixOf(error)).toContain('A firewall may drop the connection');
-				expect(elapsedMs).toBeLessThan(TIMEOUT_MS + SLACK_MS);
-				expectNoPassword(error);
-			});
+			await withScripted(
+				{ tls: certificate, replies: { AUTH: () => undefined } },
+				async (server) => {
+					const { error, elapsedMs } = await timedNodeFailure(
+						credentialsOf(server, 'explicit'),
+						LIST,
+					);
+					expect(error.message).toBe(
+						`127.0.0.1:${server.port} did not answer within ${TIMEOUT_S} s`,
+					);
+					expect(fixOf(error)).toContain('A firewall may drop the connection');
+					expect(elapsedMs).toBeLessThan(TIMEOUT_MS + SLACK_MS);
+					expectNoPassword(error);
+				},
+			);
 		},
 		HANG_MS,
 	);
@@ -254,25 +296,38 @@ describe('every other step of connecting', () => {
 	it(
 		'login: USER is answered, PASS never is',
 		async () => {
-			await withScripted({ tls: certificate, replies: { PASS: () => undefined } }, async (server) => {
-				const { error, elapsedMs } = await timedNodeFailure(credentialsOf(server, 'explicit'), LIST);
-				expect(error.message).toBe(`The server stopped answering within ${TIMEOUT_S} s while trying to run the command`);
-				expect(fixOf(error)).toContain('raise the Connection Timeout');
-				expect(elapsedMs).toBeLessThan(TIMEOUT_MS + SLACK_MS);
-				expectNoPassword(error);
-				expect(server.commands).toContain('PASS ' + PASSWORD);
-			});
+			await withScripted(
+				{ tls: certificate, replies: { PASS: () => undefined } },
+				async (server) => {
+					const { error, elapsedMs } = await timedNodeFailure(
+						credentialsOf(server, 'explicit'),
+						LIST,
+					);
+					expect(error.message).toBe(
+						`The server stopped answering within ${TIMEOUT_S} s while trying to run the command`,
+					);
+					expect(fixOf(error)).toContain('raise the Connection Timeout');
+					expect(elapsedMs).toBeLessThan(TIMEOUT_MS + SLACK_MS);
+					expectNoPassword(error);
+					expect(server.commands).toContain('PASS ' + PASSWORD);
+				},
+			);
 		},
 		HANG_MS,
 	);
 });
 
-describe("a data connection whose TLS handshake never completes (the server accepts it, replies 150, then is silent)", () => {
+describe('a data connection whose TLS handshake never completes (the server accepts it, replies 150, then is silent)', () => {
 	/** Explicit FTPS that works up to the transfer: the data connection is accepted, and never answers TLS. */
 	function silentDataConnection(verbs: string[]): FtpScript {
 		const replies: FtpScript['replies'] = {
 			// The target of the upload is a file, not a folder.
-			CWD: (session, folder) => session.reply(folder === '/' ? '250 Directory successfully changed.' : '550 Failed to change directory.'),
+			CWD: (session, folder) =>
+				session.reply(
+					folder === '/'
+						? '250 Directory successfully changed.'
+						: '550 Failed to change directory.',
+				),
 		};
 		for (const verb of verbs) {
 			replies[verb] = async (session) => {
@@ -306,7 +361,10 @@ describe("a data connection whose TLS handshake never completes (the server acce
 		'list',
 		async () => {
 			await withScripted(silentDataConnection(['LIST', 'MLSD', 'NLST']), async (server) => {
-				const { error, elapsedMs } = await timedNodeFailure(credentialsOf(server, 'explicit'), LIST);
+				const { error, elapsedMs } = await timedNodeFailure(
+					credentialsOf(server, 'explicit'),
+					LIST,
+				);
 				expect(error.message).toBe(
 					`The transfer stalled: no data moved for ${TIMEOUT_S} s while trying to list the folder "/", so the connection was given up (timeout during the transfer)`,
 				);

@@ -9,8 +9,8 @@ import * as path from 'path';
 import type { IExecuteFunctions, INodeType } from 'n8n-workflow';
 
 import { FtpAutomation } from '../../nodes/FtpAutomation/FtpAutomation.node';
-import { startFtpServer, type TestFtpServer } from '../helpers/ftpServer';
-import { cleanupBinaryData, initBinaryData, runNode } from '../helpers/n8nHarness';
+import { startFtpServer, type TestFtpServer } from '../../tools/ftpServer';
+import { cleanupBinaryData, initBinaryData, runNode } from '../../tools/n8nHarness';
 import { credentialsFor, failingRun, runFtpNode } from '../helpers/nodeRun';
 
 const FILE_CONTENT = 'confidential-payload-7f3a\n';
@@ -30,18 +30,27 @@ afterAll(async () => {
 
 const TIMESTAMPED = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z /;
 const twoDownloads = {
-	parameters: { operation: 'download', path: '={{ $json.path }}', options: { includeConnectionLog: true } },
+	parameters: {
+		operation: 'download',
+		path: '={{ $json.path }}',
+		options: { includeConnectionLog: true },
+	},
 	items: [{ json: { path: '/a.csv' } }, { json: { path: '/b.csv' } }],
 };
 
 describe('includeConnectionLog', () => {
 	it('is off by default: no connectionLog in the output', async () => {
-		const [item] = await runFtpNode(credentialsFor(server, 'explicit'), { operation: 'download', path: '/a.csv' });
+		const [item] = await runFtpNode(credentialsFor(server, 'explicit'), {
+			operation: 'download',
+			path: '/a.csv',
+		});
 		expect(item.json).not.toHaveProperty('connectionLog');
 	});
 
 	it("gives each item its own part of the work, the first one's with connecting and logging in", async () => {
-		const output = await runFtpNode(credentialsFor(server, 'explicit'), twoDownloads.parameters, { items: twoDownloads.items });
+		const output = await runFtpNode(credentialsFor(server, 'explicit'), twoDownloads.parameters, {
+			items: twoDownloads.items,
+		});
 		const [first, second] = output.map((item) => item.json.connectionLog as string[]);
 		for (const line of [...first, ...second]) expect(line).toMatch(TIMESTAMPED);
 
@@ -61,7 +70,9 @@ describe('includeConnectionLog', () => {
 	});
 
 	it('records the resolved endpoints, TLS version, cipher and the certificate the server presented', async () => {
-		const [item] = await runFtpNode(credentialsFor(server, 'explicit'), twoDownloads.parameters, { items: [twoDownloads.items[0]] });
+		const [item] = await runFtpNode(credentialsFor(server, 'explicit'), twoDownloads.parameters, {
+			items: [twoDownloads.items[0]],
+		});
 		const log = (item.json.connectionLog as string[]).join('\n');
 		const certificate = new X509Certificate(server.certificate!.cert);
 
@@ -71,13 +82,19 @@ describe('includeConnectionLog', () => {
 			`Server certificate: subject CN=localhost; issuer CN=localhost; names ${certificate.subjectAltName}; valid ${certificate.validFrom} to ${certificate.validTo}; SHA-256 ${certificate.fingerprint256}`,
 		);
 		expect(log).toMatch(/Data connection \(passive\): 127\.0\.0\.1:\d+ from 127\.0\.0\.1:\d+/);
-		expect(log).toMatch(/Data connection TLS: TLSv1\.3, session (resumed|not resumed \(new handshake\))/);
+		expect(log).toMatch(
+			/Data connection TLS: TLSv1\.3, session (resumed|not resumed \(new handshake\))/,
+		);
 	});
 
 	it('records active-mode data connections', async () => {
-		const [item] = await runFtpNode(credentialsFor(server, 'explicit', { dataConnection: 'active' }), twoDownloads.parameters, {
-			items: [twoDownloads.items[0]],
-		});
+		const [item] = await runFtpNode(
+			credentialsFor(server, 'explicit', { dataConnection: 'active' }),
+			twoDownloads.parameters,
+			{
+				items: [twoDownloads.items[0]],
+			},
+		);
 		const log = (item.json.connectionLog as string[]).join('\n');
 		expect(log).toMatch(/Active mode: listening on 127\.0\.0\.1:\d+/);
 		expect(log).toMatch(/Data connection \(active\): 127\.0\.0\.1:\d+ from 127\.0\.0\.1:\d+/);
@@ -103,7 +120,11 @@ describe('includeConnectionLog', () => {
 			fileContent: FILE_CONTENT,
 			options: { includeConnectionLog: true },
 		});
-		const downloaded = await runFtpNode(credentials, { operation: 'download', path: '/up.txt', options: { includeConnectionLog: true } });
+		const downloaded = await runFtpNode(credentials, {
+			operation: 'download',
+			path: '/up.txt',
+			options: { includeConnectionLog: true },
+		});
 		const everything = JSON.stringify([uploaded, downloaded].flat().map((item) => item.json));
 		expect(everything).toMatch(/Uploaded \\"\/\.up\.txt\.[0-9a-f]{8}\.part\\"/);
 		expect(everything).toContain('Stored \\"/up.txt\\": 26 bytes, size confirmed by the server');
@@ -124,8 +145,12 @@ describe('a rejected certificate', () => {
 				});
 				const fingerprint = new X509Certificate(tlsServer.certificate!.cert).fingerprint256;
 				expect(error.message).toContain('not trusted');
-				expect(error.description).toContain('Expected a certificate for 127.0.0.1, trusted by the public CAs and valid now');
-				expect(error.description).toContain(`The server presented: subject CN=localhost; issuer CN=localhost;`);
+				expect(error.description).toContain(
+					'Expected a certificate for 127.0.0.1, trusted by the public CAs and valid now',
+				);
+				expect(error.description).toContain(
+					`The server presented: subject CN=localhost; issuer CN=localhost;`,
+				);
 				expect(error.description).toContain(`SHA-256 ${fingerprint}`);
 				expect(error.description).not.toContain('USER');
 			} finally {

@@ -12,8 +12,8 @@ import * as path from 'path';
 import type { ICredentialDataDecryptedObject, ICredentialTestFunctions } from 'n8n-workflow';
 
 import { ftpAutomationApiTest } from '../../nodes/FtpAutomation/methods';
-import { FtpSession } from '../../nodes/FtpAutomation/transport';
-import { startFtpServer, type TestFtpServer } from '../helpers/ftpServer';
+import { RemoteSession } from '../../nodes/FtpAutomation/transport';
+import { startFtpServer, type TestFtpServer } from '../../tools/ftpServer';
 import { credentialsFor } from '../helpers/nodeRun';
 import { closedPort, scriptedFtpServer } from '../helpers/fakeServers';
 
@@ -107,15 +107,13 @@ describe('credential test: the first failing step', () => {
 	});
 
 	it('step 1: a host name that does not resolve (DNS mocked: the query must not leave the machine)', async () => {
-		const lookup = jest
-			.spyOn(dns.promises, 'lookup')
-			.mockRejectedValue(
-				Object.assign(new Error('getaddrinfo ENOTFOUND ftp.example.invalid'), {
-					code: 'ENOTFOUND',
-					hostname: 'ftp.example.invalid',
-				}),
-			);
-		const open = jest.spyOn(FtpSession, 'open');
+		const lookup = jest.spyOn(dns.promises, 'lookup').mockRejectedValue(
+			Object.assign(new Error('getaddrinfo ENOTFOUND ftp.example.invalid'), {
+				code: 'ENOTFOUND',
+				hostname: 'ftp.example.invalid',
+			}),
+		);
+		const open = jest.spyOn(RemoteSession, 'open');
 		expectFailure(
 			await testCredential({ ...credentialsFor(plain, 'none'), host: 'ftp.example.invalid' }),
 			'Step 1 of 6, DNS lookup: The host name "ftp.example.invalid" could not be resolved',
@@ -135,7 +133,7 @@ describe('credential test: the first failing step', () => {
 	});
 
 	it('step 2: a TCP connection that is never answered (stand-in: Socket#connect mocked, as loopback always answers)', async () => {
-		const open = jest.spyOn(FtpSession, 'open');
+		const open = jest.spyOn(RemoteSession, 'open');
 		jest.spyOn(net.Socket.prototype, 'connect').mockImplementation(function (this: net.Socket) {
 			return this;
 		});

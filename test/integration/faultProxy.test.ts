@@ -13,7 +13,7 @@ import { Readable, Writable } from 'stream';
 
 import { scriptedFtpServer } from '../helpers/fakeServers';
 import { startFaultProxy, type Fault, type FaultProxy } from '../helpers/faultProxy';
-import { startFtpServer, type TestFtpServer } from '../helpers/ftpServer';
+import { startFtpServer, type TestFtpServer } from '../../tools/ftpServer';
 
 const FILE = randomBytes(2 * 1024 * 1024 + 17);
 /** Not a multiple of any chunk size, so a proxy that cuts at a chunk boundary instead of at N bytes fails. */
@@ -49,7 +49,12 @@ async function through(faults: Fault[] = []): Promise<FaultProxy> {
 async function connect(via: { host: string; port: number }, timeout = 5000): Promise<Client> {
 	const client = new Client(timeout);
 	clients.push(client);
-	await client.access({ host: via.host, port: via.port, user: server.username, password: server.password });
+	await client.access({
+		host: via.host,
+		port: via.port,
+		user: server.username,
+		password: server.password,
+	});
 	return client;
 }
 
@@ -65,7 +70,10 @@ async function epsvOnly(via: { host: string; port: number }): Promise<Client> {
 }
 
 /** Downloads `name`; returns every byte that arrived and the error, if the download failed. */
-async function download(client: Client, name = '/big.bin'): Promise<{ bytes: Buffer; error?: unknown }> {
+async function download(
+	client: Client,
+	name = '/big.bin',
+): Promise<{ bytes: Buffer; error?: unknown }> {
 	const chunks: Buffer[] = [];
 	const sink = new Writable({
 		write(chunk: Buffer, _encoding, done) {
@@ -113,7 +121,12 @@ describe('pass-through', () => {
 		expect(pasv.error).toBeUndefined();
 		expect(sha256(pasv.bytes)).toBe(sha256(FILE));
 
-		expect(proxy.stats).toEqual({ controlConnections: 1, dataConnections: 3, faultsTriggered: 0, triggered: [] });
+		expect(proxy.stats).toEqual({
+			controlConnections: 1,
+			dataConnections: 3,
+			faultsTriggered: 0,
+			triggered: [],
+		});
 	});
 
 	it('relays replies unchanged except the data port, and a multi-line reply intact', async () => {
@@ -145,7 +158,9 @@ describe('pass-through', () => {
 			clients.push(client);
 			await client.access({ host: proxy.host, port: proxy.port, user: 'alice', password: 'x' });
 			const help = await client.send('HELP');
-			expect(help.message).toBe('214-The following lines are help text\n227 (10,0,0,1,4,1) is not a reply here\n214 Help OK.');
+			expect(help.message).toBe(
+				'214-The following lines are help text\n227 (10,0,0,1,4,1) is not a reply here\n214 Help OK.',
+			);
 			const pasv = await client.send('PASV');
 			expect(pasv.message).toMatch(/^227 Entering Passive Mode \(127,0,0,1,\d+,\d+\)\.$/);
 			expect(scripted.commands).toContain('HELP');
@@ -158,7 +173,9 @@ describe('pass-through', () => {
 
 describe('data connection faults', () => {
 	it('reset after N bytes toClient: the download fails and exactly N bytes arrived', async () => {
-		const proxy = await through([{ channel: 'data', action: 'reset', afterBytes: N, direction: 'toClient' }]);
+		const proxy = await through([
+			{ channel: 'data', action: 'reset', afterBytes: N, direction: 'toClient' },
+		]);
 		const { bytes, error } = await download(await connect(proxy));
 		expect(error).toBeDefined();
 		expect(bytes.length).toBe(N);
@@ -167,7 +184,9 @@ describe('data connection faults', () => {
 	});
 
 	it('connections: [1] breaks only the first data connection; the second transfer succeeds', async () => {
-		const proxy = await through([{ channel: 'data', action: 'reset', afterBytes: N, connections: [1] }]);
+		const proxy = await through([
+			{ channel: 'data', action: 'reset', afterBytes: N, connections: [1] },
+		]);
 		const first = await download(await connect(proxy));
 		expect(first.error).toBeDefined();
 		expect(first.bytes.length).toBe(N);
@@ -175,11 +194,17 @@ describe('data connection faults', () => {
 		const second = await download(await connect(proxy));
 		expect(second.error).toBeUndefined();
 		expect(sha256(second.bytes)).toBe(sha256(FILE));
-		expect(proxy.stats).toMatchObject({ controlConnections: 2, dataConnections: 2, faultsTriggered: 1 });
+		expect(proxy.stats).toMatchObject({
+			controlConnections: 2,
+			dataConnections: 2,
+			faultsTriggered: 1,
+		});
 	});
 
 	it('stall after N bytes: nothing more arrives and the transfer times out', async () => {
-		const proxy = await through([{ channel: 'data', action: 'stall', afterBytes: N, direction: 'toClient' }]);
+		const proxy = await through([
+			{ channel: 'data', action: 'stall', afterBytes: N, direction: 'toClient' },
+		]);
 		const client = await connect(proxy, 1000);
 		const started = Date.now();
 		const { bytes, error } = await download(client);
@@ -198,19 +223,25 @@ describe('data connection faults', () => {
 	});
 
 	it('close after N bytes: the client gets exactly N bytes and then an orderly end', async () => {
-		const proxy = await through([{ channel: 'data', action: 'close', afterBytes: N, direction: 'toClient' }]);
+		const proxy = await through([
+			{ channel: 'data', action: 'close', afterBytes: N, direction: 'toClient' },
+		]);
 		const { bytes, error } = await download(await connect(proxy, 1000));
 		// A FIN looks like the end of the file to the client: only the server's reply can tell that it was cut short,
 		// and ftp-srv sends none when its data connection ends cleanly mid-transfer (RETR hangs), so the client times
 		// out on the control connection. A reset would have failed the data socket instead.
-		expect(error instanceof FTPError || String(error) === 'Error: Timeout (control socket)').toBe(true);
+		expect(error instanceof FTPError || String(error) === 'Error: Timeout (control socket)').toBe(
+			true,
+		);
 		expect(bytes.length).toBe(N);
 		expect(sha256(bytes)).toBe(sha256(FILE.subarray(0, N)));
 		expect(proxy.stats.triggered).toEqual([{ channel: 'data', connection: 1, action: 'close' }]);
 	});
 
 	it('direction toServer counts only uploaded bytes: downloads pass, the upload is cut at exactly N', async () => {
-		const proxy = await through([{ channel: 'data', action: 'close', afterBytes: N, direction: 'toServer' }]);
+		const proxy = await through([
+			{ channel: 'data', action: 'close', afterBytes: N, direction: 'toServer' },
+		]);
 		const client = await connect(proxy);
 		const down = await download(client);
 		expect(down.error).toBeUndefined();
@@ -223,28 +254,45 @@ describe('data connection faults', () => {
 	});
 
 	it('reset toServer fails the upload', async () => {
-		const proxy = await through([{ channel: 'data', action: 'reset', afterBytes: N, direction: 'toServer' }]);
-		await expect((await connect(proxy)).uploadFrom(Readable.from([FILE]), '/reset.bin')).rejects.toThrow();
+		const proxy = await through([
+			{ channel: 'data', action: 'reset', afterBytes: N, direction: 'toServer' },
+		]);
+		await expect(
+			(await connect(proxy)).uploadFrom(Readable.from([FILE]), '/reset.bin'),
+		).rejects.toThrow();
 		expect(proxy.stats.faultsTriggered).toBe(1);
 	});
 });
 
 describe('control connection faults', () => {
 	it('reset after N bytes toClient: exactly N bytes of the greeting arrive, then a reset; login fails', async () => {
-		const proxy = await through([{ channel: 'control', action: 'reset', afterBytes: 10, direction: 'toClient' }]);
+		const proxy = await through([
+			{ channel: 'control', action: 'reset', afterBytes: 10, direction: 'toClient' },
+		]);
 		const direct = await rawGreeting(server.port);
 		const raw = await rawReceive(proxy.port);
 		expect(raw.bytes.toString('latin1')).toBe(direct.subarray(0, 10).toString('latin1'));
 		expect(raw.errorCode).toBe('ECONNRESET');
 		await expect(connect(proxy)).rejects.toMatchObject({ code: 'ECONNRESET' });
-		expect(proxy.stats).toMatchObject({ controlConnections: 2, dataConnections: 0, faultsTriggered: 2 });
+		expect(proxy.stats).toMatchObject({
+			controlConnections: 2,
+			dataConnections: 0,
+			faultsTriggered: 2,
+		});
 	});
 
 	it('reset after the login (counted toServer): the next command fails', async () => {
 		// USER and PASS lines: what basic-ftp sends before its first command after the login is not fixed, so count
 		// only the two and break on the first byte of the next.
 		const login = `USER ${server.username}\r\nPASS ${server.password}\r\n`;
-		const proxy = await through([{ channel: 'control', action: 'reset', afterBytes: Buffer.byteLength(login, 'utf8') + 1, direction: 'toServer' }]);
+		const proxy = await through([
+			{
+				channel: 'control',
+				action: 'reset',
+				afterBytes: Buffer.byteLength(login, 'utf8') + 1,
+				direction: 'toServer',
+			},
+		]);
 		const client = new Client(5000);
 		clients.push(client);
 		await client.connect(proxy.host, proxy.port);
@@ -263,9 +311,13 @@ describe('control connection faults', () => {
 	});
 
 	it('close after N bytes: exactly N bytes, then an orderly end', async () => {
-		const proxy = await through([{ channel: 'control', action: 'close', afterBytes: 7, direction: 'toClient' }]);
+		const proxy = await through([
+			{ channel: 'control', action: 'close', afterBytes: 7, direction: 'toClient' },
+		]);
 		const raw = await rawReceive(proxy.port);
-		expect(raw.bytes.toString('latin1')).toBe((await rawGreeting(server.port)).subarray(0, 7).toString('latin1'));
+		expect(raw.bytes.toString('latin1')).toBe(
+			(await rawGreeting(server.port)).subarray(0, 7).toString('latin1'),
+		);
 		expect(raw.errorCode).toBeUndefined();
 	});
 });
@@ -281,7 +333,14 @@ describe('the plan over the proxy life', () => {
 		expect(sha256(clean.bytes)).toBe(sha256(FILE));
 
 		// The third data connection of the proxy's life, on the same control connection.
-		proxy.setFaults([{ channel: 'data', action: 'reset', afterBytes: N, connections: [proxy.stats.dataConnections + 1] }]);
+		proxy.setFaults([
+			{
+				channel: 'data',
+				action: 'reset',
+				afterBytes: N,
+				connections: [proxy.stats.dataConnections + 1],
+			},
+		]);
 		const cut = await download(client);
 		expect(cut.bytes.length).toBe(N);
 		expect(cut.error).toBeDefined();
@@ -299,9 +358,15 @@ describe('the plan over the proxy life', () => {
 
 	it('rejects a plan that cannot be meant', async () => {
 		const proxy = await through();
-		expect(() => proxy.setFaults([{ channel: 'data', action: 'refuse', afterBytes: 5 }])).toThrow('refuse takes no afterBytes');
-		expect(() => proxy.setFaults([{ channel: 'data', action: 'reset', afterBytes: -1 }])).toThrow('afterBytes');
-		expect(() => proxy.setFaults([{ channel: 'data', action: 'reset', connections: [0] }])).toThrow('1-based');
+		expect(() => proxy.setFaults([{ channel: 'data', action: 'refuse', afterBytes: 5 }])).toThrow(
+			'refuse takes no afterBytes',
+		);
+		expect(() => proxy.setFaults([{ channel: 'data', action: 'reset', afterBytes: -1 }])).toThrow(
+			'afterBytes',
+		);
+		expect(() => proxy.setFaults([{ channel: 'data', action: 'reset', connections: [0] }])).toThrow(
+			'1-based',
+		);
 	});
 
 	it('lets a stalled data connection go once the client ends its control connection, though the server holds on', async () => {
@@ -315,25 +380,37 @@ describe('the plan over the proxy life', () => {
 		});
 		const controlServer = net.createServer({ allowHalfOpen: true }, (socket) => {
 			hold(socket);
-			socket.write(`229 Entering Extended Passive Mode (|||${(dataServer.address() as net.AddressInfo).port}|)\r\n`);
+			socket.write(
+				`229 Entering Extended Passive Mode (|||${(dataServer.address() as net.AddressInfo).port}|)\r\n`,
+			);
 		});
-		const serverDataClosed = new Promise((resolve) => dataServer.once('connection', (socket: net.Socket) => socket.once('close', resolve)));
+		const serverDataClosed = new Promise((resolve) =>
+			dataServer.once('connection', (socket: net.Socket) => socket.once('close', resolve)),
+		);
 		try {
-			for (const server of [dataServer, controlServer]) await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-			proxy = await startFaultProxy({ host: '127.0.0.1', port: (controlServer.address() as net.AddressInfo).port }, [
-				{ channel: 'data', action: 'stall', afterBytes: N, direction: 'toClient' },
-			]);
+			for (const server of [dataServer, controlServer])
+				await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+			proxy = await startFaultProxy(
+				{ host: '127.0.0.1', port: (controlServer.address() as net.AddressInfo).port },
+				[{ channel: 'data', action: 'stall', afterBytes: N, direction: 'toClient' }],
+			);
 			const control = net.connect({ host: '127.0.0.1', port: proxy.port });
 			hold(control);
 			const [reply] = (await once(control, 'data')) as [Buffer];
-			const data = net.connect({ host: '127.0.0.1', port: Number(/\|\|\|(\d+)\|/.exec(reply.toString())![1]) });
+			const data = net.connect({
+				host: '127.0.0.1',
+				port: Number(/\|\|\|(\d+)\|/.exec(reply.toString())![1]),
+			});
 			hold(data);
 			let received = 0;
 			data.on('data', (chunk: Buffer) => (received += chunk.length));
 			await waitFor(() => received === N);
 			control.end();
 			let timer: NodeJS.Timeout | undefined;
-			const outcome = await Promise.race([serverDataClosed.then(() => 'closed'), new Promise((resolve) => (timer = setTimeout(resolve, 2000, 'still open')))]);
+			const outcome = await Promise.race([
+				serverDataClosed.then(() => 'closed'),
+				new Promise((resolve) => (timer = setTimeout(resolve, 2000, 'still open'))),
+			]);
 			clearTimeout(timer);
 			expect(outcome).toBe('closed');
 			expect(received).toBe(N);

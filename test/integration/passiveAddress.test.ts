@@ -12,8 +12,12 @@ import { once } from 'events';
 import * as net from 'net';
 import type { INodeExecutionData } from 'n8n-workflow';
 
-import { scriptedFtpServer, type ScriptedFtpServer, type ScriptedSession } from '../helpers/fakeServers';
-import { binaryItem, cleanupBinaryData, initBinaryData, readBinary } from '../helpers/n8nHarness';
+import {
+	scriptedFtpServer,
+	type ScriptedFtpServer,
+	type ScriptedSession,
+} from '../helpers/fakeServers';
+import { binaryItem, cleanupBinaryData, initBinaryData, readBinary } from '../../tools/n8nHarness';
 import { credentialsFor, runFtpNode, sha256 } from '../helpers/nodeRun';
 
 const UNREACHABLE = '10.99.0.1';
@@ -45,7 +49,10 @@ afterAll(async () => {
 beforeEach(() => {
 	attempted = [];
 	const realConnect = net.Socket.prototype.connect;
-	jest.spyOn(net.Socket.prototype, 'connect').mockImplementation(function (this: net.Socket, ...args: unknown[]) {
+	jest.spyOn(net.Socket.prototype, 'connect').mockImplementation(function (
+		this: net.Socket,
+		...args: unknown[]
+	) {
 		const { host, port } = targetOf(args);
 		attempted.push(`${host}:${String(port)}`);
 		if (host === UNREACHABLE) {
@@ -115,12 +122,17 @@ async function withPassiveServer(
 						}),
 					),
 				);
-				session.reply(`227 Entering Passive Mode (${options.report.split('.').join(',')},${port >> 8},${port & 255}).`);
+				session.reply(
+					`227 Entering Passive Mode (${options.report.split('.').join(',')},${port >> 8},${port & 255}).`,
+				);
 			},
 			LIST: async (session) => {
 				const data = await dataConnectionOf(session);
 				session.reply('150 Here comes the directory listing.');
-				const lines = [...files].map(([path, content]) => `-rw-r--r--    1 1000     1000     ${content.length} Jan 01 12:00 ${path.slice(1)}\r\n`);
+				const lines = [...files].map(
+					([path, content]) =>
+						`-rw-r--r--    1 1000     1000     ${content.length} Jan 01 12:00 ${path.slice(1)}\r\n`,
+				);
 				data.end(lines.join(''));
 				await once(data, 'close');
 				session.reply('226 Directory send OK.');
@@ -129,7 +141,9 @@ async function withPassiveServer(
 				const content = files.get(path);
 				if (!content) return session.reply('550 Failed to open file.');
 				const data = await dataConnectionOf(session);
-				session.reply(`150 Opening BINARY mode data connection for ${path} (${content.length} bytes).`);
+				session.reply(
+					`150 Opening BINARY mode data connection for ${path} (${content.length} bytes).`,
+				);
 				data.end(content);
 				await once(data, 'close');
 				session.reply('226 Transfer complete.');
@@ -155,7 +169,9 @@ async function withPassiveServer(
 				session.reply('250 Rename successful.');
 			},
 			DELE: (session, path) => {
-				session.reply(files.delete(path) ? '250 Delete operation successful.' : '550 Delete operation failed.');
+				session.reply(
+					files.delete(path) ? '250 Delete operation successful.' : '550 Delete operation failed.',
+				);
 			},
 		},
 	});
@@ -167,7 +183,13 @@ async function withPassiveServer(
 			pasvPorts,
 			credentials: (overrides = {}) =>
 				credentialsFor(
-					{ host: server.host, port: server.port, username: 'scripted-user', password: 'scripted-Pass-9', caCertificate: '' },
+					{
+						host: server.host,
+						port: server.port,
+						username: 'scripted-user',
+						password: 'scripted-Pass-9',
+						caCertificate: '',
+					},
 					'none',
 					{ connectionTimeout: 5, ...overrides },
 				),
@@ -206,24 +228,44 @@ describe(`Passive Address "Control Connection Host", PASV reply naming ${UNREACH
 		await withPassiveServer({ report: UNREACHABLE, listenOn: '127.0.0.1' }, async (passive) => {
 			const credentials = passive.credentials({ disableEpsv: true });
 
-			const [downloaded] = await runFtpNode(credentials, { operation: 'download', path: '/report.bin', options: withLog });
+			const [downloaded] = await runFtpNode(credentials, {
+				operation: 'download',
+				path: '/report.bin',
+				options: withLog,
+			});
 			expect(sha256(await readBinary(downloaded.binary!.data))).toBe(sha256(REPORT));
 			expect(logOf(downloaded)).toContain(replacedLine(passive.pasvPorts[0]));
 
-			const listed = await runFtpNode(credentials, { operation: 'list', path: '/', options: withLog });
-			expect(listed.map((item) => [item.json.name, item.json.size])).toEqual([['report.bin', REPORT.length]]);
+			const listed = await runFtpNode(credentials, {
+				operation: 'list',
+				path: '/',
+				options: withLog,
+			});
+			expect(listed.map((item) => [item.json.name, item.json.size])).toEqual([
+				['report.bin', REPORT.length],
+			]);
 			expect(logOf(listed[0])).toContain(replacedLine(passive.pasvPorts[1]));
 
-			const [uploaded] = await runFtpNode(credentials, { operation: 'upload', path: '/incoming.bin', options: withLog }, {
-				items: [await binaryItem(UPLOAD, 'incoming.bin')],
-			});
+			const [uploaded] = await runFtpNode(
+				credentials,
+				{ operation: 'upload', path: '/incoming.bin', options: withLog },
+				{
+					items: [await binaryItem(UPLOAD, 'incoming.bin')],
+				},
+			);
 			expect(uploaded.json).toMatchObject({ path: '/incoming.bin', size: UPLOAD.length });
 			expect(sha256(passive.files.get('/incoming.bin')!)).toBe(sha256(UPLOAD));
 			expect(logOf(uploaded)).toContain(replacedLine(passive.pasvPorts[2]));
 
-			expect(passive.server.commands.filter((command) => /^(EPSV|PASV)/.test(command))).toEqual(['PASV', 'PASV', 'PASV']);
+			expect(passive.server.commands.filter((command) => /^(EPSV|PASV)/.test(command))).toEqual([
+				'PASV',
+				'PASV',
+				'PASV',
+			]);
 			expect(passive.dataConnections).toEqual(passive.pasvPorts.map((port) => `127.0.0.1:${port}`));
-			expect(attempted).toEqual(expect.arrayContaining(passive.pasvPorts.map((port) => `127.0.0.1:${port}`)));
+			expect(attempted).toEqual(
+				expect.arrayContaining(passive.pasvPorts.map((port) => `127.0.0.1:${port}`)),
+			);
 			expect(attempted.filter((target) => target.startsWith(`${UNREACHABLE}:`))).toEqual([]);
 		});
 	});
@@ -231,24 +273,31 @@ describe(`Passive Address "Control Connection Host", PASV reply naming ${UNREACH
 	it.each(['500 Unknown command.', '502 EPSV not implemented.'])(
 		'when EPSV is refused (%s): falls back to PASV through the control host and keeps PASV for the next transfer',
 		async (refusal) => {
-			await withPassiveServer({ report: UNREACHABLE, listenOn: '127.0.0.1', epsv: refusal }, async (passive) => {
-				passive.files.set('/second.bin', UPLOAD);
-				const output = await runFtpNode(
-					passive.credentials(),
-					{ operation: 'download', path: '={{ $json.path }}', options: withLog },
-					{ items: [{ json: { path: '/report.bin' } }, { json: { path: '/second.bin' } }] },
-				);
-				expect(sha256(await readBinary(output[0].binary!.data))).toBe(sha256(REPORT));
-				expect(sha256(await readBinary(output[1].binary!.data))).toBe(sha256(UPLOAD));
-				expect(logOf(output[0])).toContain(`< ${refusal}`);
-				expect(logOf(output[0])).toContain(replacedLine(passive.pasvPorts[0]));
-				expect(logOf(output[1])).toContain(replacedLine(passive.pasvPorts[1]));
+			await withPassiveServer(
+				{ report: UNREACHABLE, listenOn: '127.0.0.1', epsv: refusal },
+				async (passive) => {
+					passive.files.set('/second.bin', UPLOAD);
+					const output = await runFtpNode(
+						passive.credentials(),
+						{ operation: 'download', path: '={{ $json.path }}', options: withLog },
+						{ items: [{ json: { path: '/report.bin' } }, { json: { path: '/second.bin' } }] },
+					);
+					expect(sha256(await readBinary(output[0].binary!.data))).toBe(sha256(REPORT));
+					expect(sha256(await readBinary(output[1].binary!.data))).toBe(sha256(UPLOAD));
+					expect(logOf(output[0])).toContain(`< ${refusal}`);
+					expect(logOf(output[0])).toContain(replacedLine(passive.pasvPorts[0]));
+					expect(logOf(output[1])).toContain(replacedLine(passive.pasvPorts[1]));
 
-				expect(passive.server.connections).toBe(1);
-				expect(passive.server.commands.filter((command) => /^(EPSV|PASV)/.test(command))).toEqual(['EPSV', 'PASV', 'PASV']);
-				expect(passive.dataConnections).toEqual(passive.pasvPorts.map((port) => `127.0.0.1:${port}`));
-				expect(attempted.filter((target) => target.startsWith(`${UNREACHABLE}:`))).toEqual([]);
-			});
+					expect(passive.server.connections).toBe(1);
+					expect(passive.server.commands.filter((command) => /^(EPSV|PASV)/.test(command))).toEqual(
+						['EPSV', 'PASV', 'PASV'],
+					);
+					expect(passive.dataConnections).toEqual(
+						passive.pasvPorts.map((port) => `127.0.0.1:${port}`),
+					);
+					expect(attempted.filter((target) => target.startsWith(`${UNREACHABLE}:`))).toEqual([]);
+				},
+			);
 		},
 	);
 
@@ -272,34 +321,56 @@ describe('Passive Address "Address Reported by the Server", PASV reply naming 12
 
 	it('with Disable EPSV: downloads and uploads over connections to 127.0.0.2, and logs that address each time', async () => {
 		await withPassiveServer({ report: '127.0.0.2', listenOn: '127.0.0.2' }, async (passive) => {
-			const credentials = passive.credentials({ disableEpsv: true, passiveAddress: 'serverReported' });
-
-			const [downloaded] = await runFtpNode(credentials, { operation: 'download', path: '/report.bin', options: withLog });
-			expect(sha256(await readBinary(downloaded.binary!.data))).toBe(sha256(REPORT));
-			expect(logOf(downloaded)).toContain(reportedLine(passive.pasvPorts[0]));
-
-			const [uploaded] = await runFtpNode(credentials, { operation: 'upload', path: '/incoming.bin', options: withLog }, {
-				items: [await binaryItem(UPLOAD, 'incoming.bin')],
+			const credentials = passive.credentials({
+				disableEpsv: true,
+				passiveAddress: 'serverReported',
 			});
-			expect(sha256(passive.files.get('/incoming.bin')!)).toBe(sha256(UPLOAD));
-			expect(logOf(uploaded)).toContain(reportedLine(passive.pasvPorts[1]));
 
-			expect(passive.dataConnections).toEqual(passive.pasvPorts.map((port) => `127.0.0.2:${port}`));
-			expect(attempted).toEqual(expect.arrayContaining(passive.pasvPorts.map((port) => `127.0.0.2:${port}`)));
-		});
-	});
-
-	it('when EPSV is refused: falls back to PASV and connects to 127.0.0.2, logging it', async () => {
-		await withPassiveServer({ report: '127.0.0.2', listenOn: '127.0.0.2', epsv: '502 EPSV not implemented.' }, async (passive) => {
-			const [downloaded] = await runFtpNode(passive.credentials({ passiveAddress: 'serverReported' }), {
+			const [downloaded] = await runFtpNode(credentials, {
 				operation: 'download',
 				path: '/report.bin',
 				options: withLog,
 			});
 			expect(sha256(await readBinary(downloaded.binary!.data))).toBe(sha256(REPORT));
-			expect(passive.server.commands.filter((command) => /^(EPSV|PASV)/.test(command))).toEqual(['EPSV', 'PASV']);
-			expect(passive.dataConnections).toEqual([`127.0.0.2:${passive.pasvPorts[0]}`]);
 			expect(logOf(downloaded)).toContain(reportedLine(passive.pasvPorts[0]));
+
+			const [uploaded] = await runFtpNode(
+				credentials,
+				{ operation: 'upload', path: '/incoming.bin', options: withLog },
+				{
+					items: [await binaryItem(UPLOAD, 'incoming.bin')],
+				},
+			);
+			expect(sha256(passive.files.get('/incoming.bin')!)).toBe(sha256(UPLOAD));
+			expect(logOf(uploaded)).toContain(reportedLine(passive.pasvPorts[1]));
+
+			expect(passive.dataConnections).toEqual(passive.pasvPorts.map((port) => `127.0.0.2:${port}`));
+			expect(attempted).toEqual(
+				expect.arrayContaining(passive.pasvPorts.map((port) => `127.0.0.2:${port}`)),
+			);
 		});
+	});
+
+	it('when EPSV is refused: falls back to PASV and connects to 127.0.0.2, logging it', async () => {
+		await withPassiveServer(
+			{ report: '127.0.0.2', listenOn: '127.0.0.2', epsv: '502 EPSV not implemented.' },
+			async (passive) => {
+				const [downloaded] = await runFtpNode(
+					passive.credentials({ passiveAddress: 'serverReported' }),
+					{
+						operation: 'download',
+						path: '/report.bin',
+						options: withLog,
+					},
+				);
+				expect(sha256(await readBinary(downloaded.binary!.data))).toBe(sha256(REPORT));
+				expect(passive.server.commands.filter((command) => /^(EPSV|PASV)/.test(command))).toEqual([
+					'EPSV',
+					'PASV',
+				]);
+				expect(passive.dataConnections).toEqual([`127.0.0.2:${passive.pasvPorts[0]}`]);
+				expect(logOf(downloaded)).toContain(reportedLine(passive.pasvPorts[0]));
+			},
+		);
 	});
 });

@@ -6,13 +6,16 @@
  */
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
-import { FtpSession } from '../../nodes/FtpAutomation/transport';
+import { RemoteSession } from '../../nodes/FtpAutomation/transport';
 import { scriptedFtpServer, type FtpScript, type ScriptedFtpServer } from '../helpers/fakeServers';
 import { credentialsFor, runFtpNode, within } from '../helpers/nodeRun';
 
 const ALLOWED = 2;
 const ITEMS = 16;
-const PATHS = Array.from({ length: ITEMS }, (_, index) => `/outbox/order-${String(index + 1).padStart(2, '0')}.csv`);
+const PATHS = Array.from(
+	{ length: ITEMS },
+	(_, index) => `/outbox/order-${String(index + 1).padStart(2, '0')}.csv`,
+);
 const TOO_MANY = `530 Sorry, the maximum number of clients (${ALLOWED}) from your host are already connected.`;
 
 let server: ScriptedFtpServer | undefined;
@@ -26,16 +29,21 @@ afterEach(async () => {
 	server = undefined;
 });
 
-
 /** Deletes PATHS with Concurrency 16 and returns the output and the log lines of every connection that opened. */
 async function deleteAll(script: FtpScript, credentialOverrides: IDataObject = {}) {
 	server = await scriptedFtpServer({
 		...script,
 		replies: { ...script.replies, DELE: '250 Delete operation successful.' },
 	});
-	const open = jest.spyOn(FtpSession, 'open');
+	const open = jest.spyOn(RemoteSession, 'open');
 	const credentials = credentialsFor(
-		{ host: server.host, port: server.port, username: 'scripted-user', password: 'scripted-Pass-9', caCertificate: '' },
+		{
+			host: server.host,
+			port: server.port,
+			username: 'scripted-user',
+			password: 'scripted-Pass-9',
+			caCertificate: '',
+		},
 		'none',
 		credentialOverrides,
 	);
@@ -45,13 +53,21 @@ async function deleteAll(script: FtpScript, credentialOverrides: IDataObject = {
 		20_000,
 		runFtpNode(
 			credentials,
-			{ operation: 'delete', path: '={{ $json.path }}', options: { concurrency: ITEMS, includeConnectionLog: true } },
+			{
+				operation: 'delete',
+				path: '={{ $json.path }}',
+				options: { concurrency: ITEMS, includeConnectionLog: true },
+			},
 			{ items },
 		),
 	);
 	const elapsed = Date.now() - started;
-	const opened = await Promise.allSettled(open.mock.results.map(async (result) => await (result.value as Promise<FtpSession>)));
-	const sessions = opened.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+	const opened = await Promise.allSettled(
+		open.mock.results.map(async (result) => await (result.value as Promise<RemoteSession>)),
+	);
+	const sessions = opened.flatMap((result) =>
+		result.status === 'fulfilled' ? [result.value] : [],
+	);
 	const sessionLog = sessions.flatMap((session) => session.log.tail(1000));
 	return { output, sessions, sessionLog, elapsed };
 }
@@ -74,7 +90,8 @@ describe('Concurrency above what the server allows', () => {
 		const { output, sessions, sessionLog } = await deleteAll({
 			replies: {
 				USER: (session) => {
-					if (session.connection <= ALLOWED) return session.reply('331 Please specify the password.');
+					if (session.connection <= ALLOWED)
+						return session.reply('331 Please specify the password.');
 					// ProFTPD counts clients at login: by the time it says no, the first items have finished.
 					const timer = setTimeout(() => session.reply(TOO_MANY), 200);
 					timers.add(timer);
@@ -86,7 +103,9 @@ describe('Concurrency above what the server allows', () => {
 		expect(server!.connections).toBe(ITEMS);
 		const said = allowedLines(sessionLog);
 		expect(said).toHaveLength(1);
-		expect(said[0]).toContain(`The server allowed 2 connections. Could not open connection 3 of ${ITEMS}; continuing with 2`);
+		expect(said[0]).toContain(
+			`The server allowed 2 connections. Could not open connection 3 of ${ITEMS}; continuing with 2`,
+		);
 		expect(said[0]).toContain('maximum number of clients (2)');
 	});
 
@@ -101,7 +120,9 @@ describe('Concurrency above what the server allows', () => {
 		expect(elapsed).toBeLessThan(10_000);
 		const said = allowedLines(sessionLog);
 		expect(said).toHaveLength(1);
-		expect(said[0]).toContain(`The server allowed 2 connections. Could not open connection 3 of ${ITEMS}; continuing with 2`);
+		expect(said[0]).toContain(
+			`The server allowed 2 connections. Could not open connection 3 of ${ITEMS}; continuing with 2`,
+		);
 		// Each item's own log shows its delete, whichever connection it ran on.
 		const itemLogs = output.flatMap((item) => item.json.connectionLog as string[]);
 		expect(itemLogs.filter((line) => line.includes('> DELE '))).toHaveLength(ITEMS);

@@ -9,9 +9,9 @@ import { promises as fsp } from 'fs';
 import * as path from 'path';
 import type { ICredentialDataDecryptedObject, INodeExecutionData } from 'n8n-workflow';
 
-import { FtpSession } from '../../nodes/FtpAutomation/transport';
-import { startFtpServer, type TestFtpServer } from '../helpers/ftpServer';
-import { binaryItem, cleanupBinaryData, initBinaryData, readBinary } from '../helpers/n8nHarness';
+import { RemoteSession } from '../../nodes/FtpAutomation/transport';
+import { startFtpServer, type TestFtpServer } from '../../tools/ftpServer';
+import { binaryItem, cleanupBinaryData, initBinaryData, readBinary } from '../../tools/n8nHarness';
 import { credentialsFor, runFtpNode, sha256 } from '../helpers/nodeRun';
 
 let server: TestFtpServer;
@@ -32,14 +32,21 @@ afterAll(async () => {
 afterEach(() => jest.restoreAllMocks());
 
 /** Counts the connections the node opens and the most transfers running at the same moment. */
-function watchConnectionsAndTransfers(): { opened: () => number; closed: () => number; mostAtOnce: () => number } {
-	const open = jest.spyOn(FtpSession, 'open');
-	const close = jest.spyOn(FtpSession.prototype, 'close');
+function watchConnectionsAndTransfers(): {
+	opened: () => number;
+	closed: () => number;
+	mostAtOnce: () => number;
+} {
+	const open = jest.spyOn(RemoteSession, 'open');
+	const close = jest.spyOn(RemoteSession.prototype, 'close');
 	let running = 0;
 	let most = 0;
 	for (const method of ['downloadTo', 'uploadFrom', 'list', 'remove'] as const) {
 		const original = Client.prototype[method] as (...args: unknown[]) => Promise<unknown>;
-		jest.spyOn(Client.prototype, method).mockImplementation(async function (this: Client, ...args: unknown[]) {
+		jest.spyOn(Client.prototype, method).mockImplementation(async function (
+			this: Client,
+			...args: unknown[]
+		) {
 			running++;
 			most = Math.max(most, running);
 			try {
@@ -49,7 +56,11 @@ function watchConnectionsAndTransfers(): { opened: () => number; closed: () => n
 			}
 		} as never);
 	}
-	return { opened: () => open.mock.calls.length, closed: () => close.mock.calls.length, mostAtOnce: () => most };
+	return {
+		opened: () => open.mock.calls.length,
+		closed: () => close.mock.calls.length,
+		mostAtOnce: () => most,
+	};
 }
 
 async function writeFiles(folder: string, count: number): Promise<Map<string, string>> {
@@ -64,7 +75,8 @@ async function writeFiles(folder: string, count: number): Promise<Map<string, st
 	return hashes;
 }
 
-const pathItems = (paths: string[]): INodeExecutionData[] => paths.map((remotePath) => ({ json: { remotePath } }));
+const pathItems = (paths: string[]): INodeExecutionData[] =>
+	paths.map((remotePath) => ({ json: { remotePath } }));
 
 describe('Concurrency', () => {
 	it('downloads many items over at most that many reused connections, output in input order and paired', async () => {
@@ -78,7 +90,10 @@ describe('Concurrency', () => {
 		);
 		expect(output.map((item) => item.json.path)).toEqual(paths);
 		expect(output.map((item) => item.pairedItem)).toEqual(paths.map((_, item) => ({ item })));
-		for (const item of output) expect(sha256(await readBinary(item.binary!.data))).toBe(hashes.get(item.json.path as string));
+		for (const item of output)
+			expect(sha256(await readBinary(item.binary!.data))).toBe(
+				hashes.get(item.json.path as string),
+			);
 		expect(watch.opened()).toBe(4);
 		expect(watch.mostAtOnce()).toBeGreaterThan(1);
 		expect(watch.mostAtOnce()).toBeLessThanOrEqual(4);
@@ -88,11 +103,19 @@ describe('Concurrency', () => {
 	it('opens no more connections than there are items, and one by default', async () => {
 		await writeFiles('few', 2);
 		let watch = watchConnectionsAndTransfers();
-		await runFtpNode(credentials, { operation: 'download', path: '={{ $json.remotePath }}', options: { concurrency: 16 } }, { items: pathItems(['/few/file-00.bin', '/few/file-01.bin']) });
+		await runFtpNode(
+			credentials,
+			{ operation: 'download', path: '={{ $json.remotePath }}', options: { concurrency: 16 } },
+			{ items: pathItems(['/few/file-00.bin', '/few/file-01.bin']) },
+		);
 		expect(watch.opened()).toBeLessThanOrEqual(2);
 		jest.restoreAllMocks();
 		watch = watchConnectionsAndTransfers();
-		await runFtpNode(credentials, { operation: 'download', path: '={{ $json.remotePath }}' }, { items: pathItems(['/few/file-00.bin', '/few/file-01.bin']) });
+		await runFtpNode(
+			credentials,
+			{ operation: 'download', path: '={{ $json.remotePath }}' },
+			{ items: pathItems(['/few/file-00.bin', '/few/file-01.bin']) },
+		);
 		expect(watch.opened()).toBe(1);
 		expect(watch.mostAtOnce()).toBe(1);
 	});
@@ -105,33 +128,64 @@ describe('Concurrency', () => {
 			}),
 		);
 		const watch = watchConnectionsAndTransfers();
-		const uploaded = await runFtpNode(credentials, { operation: 'upload', path: '={{ $json.remotePath }}', options: { concurrency: 3 } }, { items });
-		expect(uploaded.map((item) => item.json.path)).toEqual(items.map((item) => item.json.remotePath));
+		const uploaded = await runFtpNode(
+			credentials,
+			{ operation: 'upload', path: '={{ $json.remotePath }}', options: { concurrency: 3 } },
+			{ items },
+		);
+		expect(uploaded.map((item) => item.json.path)).toEqual(
+			items.map((item) => item.json.remotePath),
+		);
 		for (let index = 0; index < 8; index++) {
-			expect(await fsp.readFile(onServer(`parallel/up/r${index}.txt`), 'utf8')).toBe(`report ${index}\n`);
+			expect(await fsp.readFile(onServer(`parallel/up/r${index}.txt`), 'utf8')).toBe(
+				`report ${index}\n`,
+			);
 		}
 		expect(watch.opened()).toBe(3);
 		expect(watch.mostAtOnce()).toBeGreaterThan(1);
 
-		const deleted = await runFtpNode(credentials, { operation: 'delete', path: '={{ $json.remotePath }}', options: { concurrency: 3 } }, { items });
-		expect(deleted.map((item) => item.json)).toEqual(items.map((item) => ({ path: item.json.remotePath, deleted: true })));
+		const deleted = await runFtpNode(
+			credentials,
+			{ operation: 'delete', path: '={{ $json.remotePath }}', options: { concurrency: 3 } },
+			{ items },
+		);
+		expect(deleted.map((item) => item.json)).toEqual(
+			items.map((item) => ({ path: item.json.remotePath, deleted: true })),
+		);
 		expect(await fsp.readdir(onServer('parallel/up'))).toEqual([]);
 	});
 
 	it('with Continue On Fail, a failing item keeps its place among concurrent results', async () => {
 		await writeFiles('mixed', 3);
 		const paths = ['/mixed/file-00.bin', '/mixed/missing.bin', '/mixed/file-02.bin'];
-		const output = await runFtpNode(credentials, { operation: 'download', path: '={{ $json.remotePath }}', options: { concurrency: 3 } }, { items: pathItems(paths), continueOnFail: true });
-		expect(output.map((item) => item.json.path ?? 'error')).toEqual(['/mixed/file-00.bin', 'error', '/mixed/file-02.bin']);
+		const output = await runFtpNode(
+			credentials,
+			{ operation: 'download', path: '={{ $json.remotePath }}', options: { concurrency: 3 } },
+			{ items: pathItems(paths), continueOnFail: true },
+		);
+		expect(output.map((item) => item.json.path ?? 'error')).toEqual([
+			'/mixed/file-00.bin',
+			'error',
+			'/mixed/file-02.bin',
+		]);
 		expect(output[1].json.error).toMatch(/missing\.bin/);
 		expect(output[1].pairedItem).toEqual({ item: 1 });
 	});
 
 	it('without Continue On Fail, fails with the first failing item in input order', async () => {
 		await writeFiles('stop', 2);
-		const paths = ['/stop/file-00.bin', '/stop/gone-1.bin', '/stop/gone-2.bin', '/stop/file-01.bin'];
+		const paths = [
+			'/stop/file-00.bin',
+			'/stop/gone-1.bin',
+			'/stop/gone-2.bin',
+			'/stop/file-01.bin',
+		];
 		await expect(
-			runFtpNode(credentials, { operation: 'download', path: '={{ $json.remotePath }}', options: { concurrency: 4 } }, { items: pathItems(paths) }),
+			runFtpNode(
+				credentials,
+				{ operation: 'download', path: '={{ $json.remotePath }}', options: { concurrency: 4 } },
+				{ items: pathItems(paths) },
+			),
 		).rejects.toThrow(/gone-1\.bin/);
 	});
 
@@ -140,10 +194,20 @@ describe('Concurrency', () => {
 			await fsp.mkdir(onServer(folder), { recursive: true });
 			await fsp.writeFile(onServer(`${folder}/f.txt`), folder);
 		}
-		const sequential = await runFtpNode(credentials, { operation: 'list', path: '/tree', options: { recursive: true } });
+		const sequential = await runFtpNode(credentials, {
+			operation: 'list',
+			path: '/tree',
+			options: { recursive: true },
+		});
 		const watch = watchConnectionsAndTransfers();
-		const concurrent = await runFtpNode(credentials, { operation: 'list', path: '/tree', options: { recursive: true, concurrency: 4 } });
-		expect(concurrent.map((item) => item.json.path)).toEqual(sequential.map((item) => item.json.path));
+		const concurrent = await runFtpNode(credentials, {
+			operation: 'list',
+			path: '/tree',
+			options: { recursive: true, concurrency: 4 },
+		});
+		expect(concurrent.map((item) => item.json.path)).toEqual(
+			sequential.map((item) => item.json.path),
+		);
 		expect(concurrent.map((item) => item.json.path)).toContain('/tree/c/z/deep/f.txt');
 		expect(watch.opened()).toBeLessThanOrEqual(4);
 		expect(watch.opened()).toBeGreaterThan(1);
@@ -154,8 +218,19 @@ describe('Concurrency', () => {
 		await writeFiles('labelled', 4);
 		const output = await runFtpNode(
 			credentials,
-			{ operation: 'download', path: '={{ $json.remotePath }}', options: { concurrency: 2, includeConnectionLog: true } },
-			{ items: pathItems(['/labelled/file-00.bin', '/labelled/file-01.bin', '/labelled/file-02.bin', '/labelled/file-03.bin']) },
+			{
+				operation: 'download',
+				path: '={{ $json.remotePath }}',
+				options: { concurrency: 2, includeConnectionLog: true },
+			},
+			{
+				items: pathItems([
+					'/labelled/file-00.bin',
+					'/labelled/file-01.bin',
+					'/labelled/file-02.bin',
+					'/labelled/file-03.bin',
+				]),
+			},
 		);
 		const logs = output.map((item) => item.json.connectionLog as string[]);
 		for (const log of logs) {
@@ -169,7 +244,13 @@ describe('Concurrency', () => {
 
 describe('safe uploads', () => {
 	const upload = async (remotePath: string, content: string, options: object = {}) =>
-		await runFtpNode(credentials, { operation: 'upload', path: remotePath, binaryData: false, fileContent: content, options: { includeConnectionLog: true, ...options } });
+		await runFtpNode(credentials, {
+			operation: 'upload',
+			path: remotePath,
+			binaryData: false,
+			fileContent: content,
+			options: { includeConnectionLog: true, ...options },
+		});
 
 	it('writes a hidden temporary file, checks its size, renames it onto the target, and leaves nothing behind', async () => {
 		const [result] = await upload('/safe/report.csv', 'a,b\n1,2\n');
@@ -194,7 +275,9 @@ describe('safe uploads', () => {
 	it('with Safe Upload off, writes straight to the target', async () => {
 		const [result] = await upload('/safe/direct.txt', 'direct', { atomicUpload: false });
 		expect((result.json.connectionLog as string[]).join('\n')).toContain('STOR /safe/direct.txt');
-		expect(await fsp.readdir(onServer('safe'))).not.toContainEqual(expect.stringMatching(/\.part$/));
+		expect(await fsp.readdir(onServer('safe'))).not.toContainEqual(
+			expect.stringMatching(/\.part$/),
+		);
 		expect(await fsp.readFile(onServer('safe/direct.txt'), 'utf8')).toBe('direct');
 	});
 
@@ -210,9 +293,13 @@ describe('safe uploads', () => {
 
 	it('If File Exists: Fail names the file and changes nothing', async () => {
 		await upload('/exists/taken.txt', 'first');
-		await expect(upload('/exists/taken.txt', 'second', { ifExists: 'error' })).rejects.toThrow('"/exists/taken.txt" already exists on the server (5 bytes)');
+		await expect(upload('/exists/taken.txt', 'second', { ifExists: 'error' })).rejects.toThrow(
+			'"/exists/taken.txt" already exists on the server (5 bytes)',
+		);
 		expect(await fsp.readFile(onServer('exists/taken.txt'), 'utf8')).toBe('first');
-		expect((await fsp.readdir(onServer('exists'))).filter((name) => name.endsWith('.part'))).toEqual([]);
+		expect(
+			(await fsp.readdir(onServer('exists'))).filter((name) => name.endsWith('.part')),
+		).toEqual([]);
 	});
 
 	it('If File Exists: Append adds to the end with APPE, and creates a missing file', async () => {
@@ -227,7 +314,9 @@ describe('safe uploads', () => {
 
 	it('refuses to treat a folder as the target file', async () => {
 		await fsp.mkdir(onServer('exists/folder.txt'), { recursive: true });
-		await expect(upload('/exists/folder.txt', 'x', { ifExists: 'skip' })).rejects.toThrow('"/exists/folder.txt" is a folder, not a file');
+		await expect(upload('/exists/folder.txt', 'x', { ifExists: 'skip' })).rejects.toThrow(
+			'"/exists/folder.txt" is a folder, not a file',
+		);
 	});
 });
 
@@ -239,23 +328,38 @@ describe('safe uploads on a server that will not rename onto an existing file', 
 		strict = await startFtpServer({
 			security: 'none',
 			refuseRename: (from, to, targetExists) =>
-				[from, to].some((name) => name.endsWith('/locked.txt')) ? 'Permission denied' : targetExists ? 'File exists' : undefined,
+				[from, to].some((name) => name.endsWith('/locked.txt'))
+					? 'Permission denied'
+					: targetExists
+						? 'File exists'
+						: undefined,
 		});
 		strictCredentials = credentialsFor(strict, 'none');
 	});
 	afterAll(async () => await strict.close());
 
 	const uploadTo = async (remotePath: string, content: string) =>
-		await runFtpNode(strictCredentials, { operation: 'upload', path: remotePath, binaryData: false, fileContent: content, options: { includeConnectionLog: true } });
-	const leftovers = async () => (await fsp.readdir(path.join(strict.root, 'strict'))).filter((name) => name.startsWith('.'));
+		await runFtpNode(strictCredentials, {
+			operation: 'upload',
+			path: remotePath,
+			binaryData: false,
+			fileContent: content,
+			options: { includeConnectionLog: true },
+		});
+	const leftovers = async () =>
+		(await fsp.readdir(path.join(strict.root, 'strict'))).filter((name) => name.startsWith('.'));
 
 	it('replaces the file by moving the old one aside first, and removes it once the new one is in place', async () => {
 		await uploadTo('/strict/report.csv', 'old content');
 		const [result] = await uploadTo('/strict/report.csv', 'new content');
-		expect(await fsp.readFile(path.join(strict.root, 'strict/report.csv'), 'utf8')).toBe('new content');
+		expect(await fsp.readFile(path.join(strict.root, 'strict/report.csv'), 'utf8')).toBe(
+			'new content',
+		);
 		const log = (result.json.connectionLog as string[]).join('\n');
 		expect(log).toMatch(/RNTO \/strict\/\.report\.csv\.[0-9a-f]{8}\.old/);
-		expect(log).toContain('Replaced the existing "/strict/report.csv": moved it aside, renamed the upload onto it');
+		expect(log).toContain(
+			'Replaced the existing "/strict/report.csv": moved it aside, renamed the upload onto it',
+		);
 		expect(await leftovers()).toEqual([]);
 	});
 
@@ -263,7 +367,9 @@ describe('safe uploads on a server that will not rename onto an existing file', 
 		await fsp.mkdir(path.join(strict.root, 'strict'), { recursive: true });
 		await fsp.writeFile(path.join(strict.root, 'strict/locked.txt'), 'the original');
 		await expect(uploadTo('/strict/locked.txt', 'replacement')).rejects.toThrow(/locked\.txt/);
-		expect(await fsp.readFile(path.join(strict.root, 'strict/locked.txt'), 'utf8')).toBe('the original');
+		expect(await fsp.readFile(path.join(strict.root, 'strict/locked.txt'), 'utf8')).toBe(
+			'the original',
+		);
 		expect(await leftovers()).toEqual([]);
 	});
 });
@@ -272,7 +378,10 @@ describe('After Download', () => {
 	it('keeps the file by default', async () => {
 		await fsp.mkdir(onServer('after'), { recursive: true });
 		await fsp.writeFile(onServer('after/keep.csv'), 'k');
-		const [result] = await runFtpNode(credentials, { operation: 'download', path: '/after/keep.csv' });
+		const [result] = await runFtpNode(credentials, {
+			operation: 'download',
+			path: '/after/keep.csv',
+		});
 		expect(result.json).toEqual({ path: '/after/keep.csv', size: 1 });
 		expect(await fsp.readFile(onServer('after/keep.csv'), 'utf8')).toBe('k');
 	});
@@ -280,7 +389,11 @@ describe('After Download', () => {
 	it('deletes the file once the binary is stored', async () => {
 		await fsp.mkdir(onServer('after'), { recursive: true });
 		await fsp.writeFile(onServer('after/once.csv'), 'id\n1\n');
-		const [result] = await runFtpNode(credentials, { operation: 'download', path: '/after/once.csv', options: { afterDownload: 'delete' } });
+		const [result] = await runFtpNode(credentials, {
+			operation: 'download',
+			path: '/after/once.csv',
+			options: { afterDownload: 'delete' },
+		});
 		expect(result.json).toEqual({ path: '/after/once.csv', size: 5, deleted: true });
 		expect((await readBinary(result.binary!.data)).toString()).toBe('id\n1\n');
 		await expect(fsp.stat(onServer('after/once.csv'))).rejects.toThrow(/ENOENT/);
@@ -289,19 +402,35 @@ describe('After Download', () => {
 	it('moves the file into a folder it creates, once the binary is stored', async () => {
 		await fsp.mkdir(onServer('after'), { recursive: true });
 		await fsp.writeFile(onServer('after/move.csv'), 'm');
-		const [result] = await runFtpNode(credentials, { operation: 'download', path: '/after/move.csv', options: { afterDownload: 'moveTo', moveToFolder: '/after/archive/2026' } });
-		expect(result.json).toEqual({ path: '/after/move.csv', size: 1, movedTo: '/after/archive/2026/move.csv' });
+		const [result] = await runFtpNode(credentials, {
+			operation: 'download',
+			path: '/after/move.csv',
+			options: { afterDownload: 'moveTo', moveToFolder: '/after/archive/2026' },
+		});
+		expect(result.json).toEqual({
+			path: '/after/move.csv',
+			size: 1,
+			movedTo: '/after/archive/2026/move.csv',
+		});
 		expect(await fsp.readFile(onServer('after/archive/2026/move.csv'), 'utf8')).toBe('m');
 		await expect(fsp.stat(onServer('after/move.csv'))).rejects.toThrow(/ENOENT/);
 	});
 
 	it('does nothing to the file when the download fails, and an empty Move to Folder is refused before anything moves', async () => {
 		await expect(
-			runFtpNode(credentials, { operation: 'download', path: '/after/absent.csv', options: { afterDownload: 'delete' } }),
+			runFtpNode(credentials, {
+				operation: 'download',
+				path: '/after/absent.csv',
+				options: { afterDownload: 'delete' },
+			}),
 		).rejects.toThrow(/absent\.csv/);
 		await fsp.writeFile(onServer('after/stay.csv'), 's');
 		await expect(
-			runFtpNode(credentials, { operation: 'download', path: '/after/stay.csv', options: { afterDownload: 'moveTo', moveToFolder: '' } }),
+			runFtpNode(credentials, {
+				operation: 'download',
+				path: '/after/stay.csv',
+				options: { afterDownload: 'moveTo', moveToFolder: '' },
+			}),
 		).rejects.toThrow(/Move to Folder/);
 		expect(await fsp.readFile(onServer('after/stay.csv'), 'utf8')).toBe('s');
 	});

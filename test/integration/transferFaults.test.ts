@@ -5,8 +5,8 @@
 import { promises as fsp } from 'fs';
 import * as path from 'path';
 
-import { startFtpServer, type TestFtpServer } from '../helpers/ftpServer';
-import { cleanupBinaryData, initBinaryData } from '../helpers/n8nHarness';
+import { startFtpServer, type TestFtpServer } from '../../tools/ftpServer';
+import { cleanupBinaryData, initBinaryData } from '../../tools/n8nHarness';
 import { describeTransferFaults } from '../helpers/transferFaultScenarios';
 
 let server: TestFtpServer;

@@ -9,8 +9,15 @@ import * as net from 'net';
 import * as path from 'path';
 import type { ICredentialDataDecryptedObject, INodeExecutionData } from 'n8n-workflow';
 
-import { makeFolderAsUser, onDisk, startSpecialServers, writeAsUser, type SpecialServer, type SpecialServers } from '../helpers/interopServers';
-import { binaryItem, cleanupBinaryData, initBinaryData, readBinary } from '../helpers/n8nHarness';
+import {
+	makeFolderAsUser,
+	onDisk,
+	startSpecialServers,
+	writeAsUser,
+	type SpecialServer,
+	type SpecialServers,
+} from '../helpers/interopServers';
+import { binaryItem, cleanupBinaryData, initBinaryData, readBinary } from '../../tools/n8nHarness';
 import { credentialsFor, failingRun, runFtpNode, runWithLog, sha256 } from '../helpers/nodeRun';
 
 let run: SpecialServers;
@@ -28,7 +35,9 @@ afterAll(async () => {
 const jsonOf = (output: INodeExecutionData[]) => output.map((item) => item.json);
 
 /** A minimal FTP control connection (plain), to ask the server for PASV without the node. */
-async function pasvReply(server: SpecialServer): Promise<{ host: string; port: number; reply: string; close: () => void }> {
+async function pasvReply(
+	server: SpecialServer,
+): Promise<{ host: string; port: number; reply: string; close: () => void }> {
 	const socket = net.connect(server.port, server.host);
 	socket.setEncoding('latin1');
 	let buffer = '';
@@ -114,15 +123,27 @@ describe('NAT: vsftpd with pasv_address=127.0.0.2 (PASV replies name an address 
 		await writeAsUser(server, '/nat/in.bin', content);
 
 		const listed = await runWithLog(credentials, { operation: 'list', path: '/nat' });
-		expect(jsonOf(listed.output)).toEqual([expect.objectContaining({ name: 'in.bin', path: '/nat/in.bin', type: 'file', size: content.length })]);
+		expect(jsonOf(listed.output)).toEqual([
+			expect.objectContaining({
+				name: 'in.bin',
+				path: '/nat/in.bin',
+				type: 'file',
+				size: content.length,
+			}),
+		]);
 		expect(listed.log).toMatch(/< 227 Entering Passive Mode \(127,0,0,2,/); // the server did report the unreachable address
 		expect(listed.log).not.toMatch(/> EPSV/);
 
-		const downloaded = await runWithLog(credentials, { operation: 'download', path: '/nat/in.bin' });
+		const downloaded = await runWithLog(credentials, {
+			operation: 'download',
+			path: '/nat/in.bin',
+		});
 		expect(sha256(await readBinary(downloaded.output[0].binary!.data))).toBe(sha256(content));
 		expect(downloaded.log).toMatch(/> PASV/);
 
-		const uploaded = await runWithLog(credentials, { operation: 'upload', path: '/nat/out.bin' }, [await binaryItem(content, 'out.bin')]);
+		const uploaded = await runWithLog(credentials, { operation: 'upload', path: '/nat/out.bin' }, [
+			await binaryItem(content, 'out.bin'),
+		]);
 		expect(jsonOf(uploaded.output)).toEqual([{ path: '/nat/out.bin', size: content.length }]);
 		expect(sha256(await fsp.readFile(onDisk(server, '/nat/out.bin')))).toBe(sha256(content));
 		expect(uploaded.log).toMatch(/> PASV/);
@@ -130,7 +151,10 @@ describe('NAT: vsftpd with pasv_address=127.0.0.2 (PASV replies name an address 
 
 	it('Passive Address "Server Reported" with Disable EPSV: fails naming the unreachable address and the fix', async () => {
 		await writeAsUser(server, '/nat/in.txt', 'x');
-		const error = await failingRun(credentialsFor(server, 'none', { disableEpsv: true, passiveAddress: 'serverReported' }), { operation: 'list', path: '/nat' });
+		const error = await failingRun(
+			credentialsFor(server, 'none', { disableEpsv: true, passiveAddress: 'serverReported' }),
+			{ operation: 'list', path: '/nat' },
+		);
 		const target = /to (127\.0\.0\.2):(\d+) could not be opened/.exec(error.message);
 		expect(target).not.toBeNull();
 		const port = Number(target![2]);
@@ -143,7 +167,10 @@ describe('NAT: vsftpd with pasv_address=127.0.0.2 (PASV replies name an address 
 	});
 
 	it('Passive Address "Server Reported" without Disable EPSV works: EPSV replies carry no address', async () => {
-		const { output, log } = await runWithLog(credentialsFor(server, 'none', { passiveAddress: 'serverReported' }), { operation: 'list', path: '/nat' });
+		const { output, log } = await runWithLog(
+			credentialsFor(server, 'none', { passiveAddress: 'serverReported' }),
+			{ operation: 'list', path: '/nat' },
+		);
 		expect(jsonOf(output).map((entry) => entry.name)).toContain('in.bin');
 		expect(log).toMatch(/< 229 Entering Extended Passive Mode/);
 		expect(log).not.toMatch(/> PASV/);
@@ -184,12 +211,22 @@ describe('Latin-1 file names: vsftpd passes name bytes through, the files on dis
 
 		it('lists the name correctly, and does not send OPTS UTF8 ON', async () => {
 			const { output, log } = await runWithLog(credentials, { operation: 'list', path: '/latin1' });
-			expect(jsonOf(output)).toEqual([expect.objectContaining({ name: NAME, path: `/latin1/${NAME}`, type: 'file', size: content.length })]);
+			expect(jsonOf(output)).toEqual([
+				expect.objectContaining({
+					name: NAME,
+					path: `/latin1/${NAME}`,
+					type: 'file',
+					size: content.length,
+				}),
+			]);
 			expect(log).not.toMatch(/OPTS UTF8/);
 		});
 
 		it('downloads it with identical bytes', async () => {
-			const [item] = await runFtpNode(credentials, { operation: 'download', path: `/latin1/${NAME}` });
+			const [item] = await runFtpNode(credentials, {
+				operation: 'download',
+				path: `/latin1/${NAME}`,
+			});
 			expect(item.json).toEqual({ path: `/latin1/${NAME}`, size: content.length });
 			expect(item.binary!.data.fileName).toBe(NAME);
 			expect(sha256(await readBinary(item.binary!.data))).toBe(sha256(content));
@@ -197,7 +234,12 @@ describe('Latin-1 file names: vsftpd passes name bytes through, the files on dis
 
 		it('uploads a new file whose name is written in Latin-1 on disk', async () => {
 			const upload = 'Übersicht Größe ½.txt';
-			const [item] = await runFtpNode(credentials, { operation: 'upload', path: `/latin1/${upload}`, binaryData: false, fileContent: 'neu' });
+			const [item] = await runFtpNode(credentials, {
+				operation: 'upload',
+				path: `/latin1/${upload}`,
+				binaryData: false,
+				fileContent: 'neu',
+			});
 			expect(item.json).toEqual({ path: `/latin1/${upload}`, size: 3 });
 			const names = await namesOnDisk('/latin1');
 			expect(names).toContainEqual(latin1(upload));
@@ -210,8 +252,13 @@ describe('Latin-1 file names: vsftpd passes name bytes through, the files on dis
 			// In Latin-1, č (U+010D) and Ċ (U+010A) would go out as CR and LF: DELE /latin1/victim.csv, then RMD /important.
 			await writeAsUser(server, '/latin1/victim.csv', 'keep me');
 			await makeFolderAsUser(server, '/important');
-			const error = await failingRun(credentials, { operation: 'delete', path: '/latin1/victim.csv\u010d\u010aRMD /important' });
-			expect(error.message).toContain('contains "č" (U+010D), which File Name Encoding Latin-1 cannot carry');
+			const error = await failingRun(credentials, {
+				operation: 'delete',
+				path: '/latin1/victim.csv\u010d\u010aRMD /important',
+			});
+			expect(error.message).toContain(
+				'contains "č" (U+010D), which File Name Encoding Latin-1 cannot carry',
+			);
 			expect(await fsp.readFile(onDisk(server, '/latin1/victim.csv'), 'utf8')).toBe('keep me');
 			expect((await fsp.stat(onDisk(server, '/important'))).isDirectory()).toBe(true);
 			await fsp.rm(onDisk(server, '/latin1/victim.csv'));
@@ -220,11 +267,19 @@ describe('Latin-1 file names: vsftpd passes name bytes through, the files on dis
 		it('renames into a new Latin-1-named folder', async () => {
 			const folder = '/latin1/Ältere Berichte';
 			const renamed = `${folder}/Bericht März (alt).txt`;
-			const [item] = await runFtpNode(credentials, { operation: 'rename', oldPath: `/latin1/${NAME}`, newPath: renamed, options: { createDirectories: true } });
+			const [item] = await runFtpNode(credentials, {
+				operation: 'rename',
+				oldPath: `/latin1/${NAME}`,
+				newPath: renamed,
+				options: { createDirectories: true },
+			});
 			expect(item.json).toEqual({ oldPath: `/latin1/${NAME}`, newPath: renamed });
 			expect(await namesOnDisk('/latin1')).toContainEqual(latin1('Ältere Berichte'));
 			expect(await namesOnDisk('/latin1')).not.toContainEqual(latin1(NAME));
-			const moved = Buffer.concat([Buffer.from(onDisk(server, '/latin1') + path.sep), latin1('Ältere Berichte/Bericht März (alt).txt')]);
+			const moved = Buffer.concat([
+				Buffer.from(onDisk(server, '/latin1') + path.sep),
+				latin1('Ältere Berichte/Bericht März (alt).txt'),
+			]);
 			expect(sha256(await fsp.readFile(moved))).toBe(sha256(content));
 		});
 	});
@@ -234,14 +289,26 @@ describe('Latin-1 file names: vsftpd passes name bytes through, the files on dis
 			const credentials = credentialsFor(server, 'none');
 			const listed = await runFtpNode(credentials, { operation: 'list', path: '/utf8' });
 			const garbled = 'Bericht M\uFFFDrz.txt';
-			expect(jsonOf(listed)).toEqual([expect.objectContaining({ name: garbled, path: `/utf8/${garbled}`, size: content.length })]);
+			expect(jsonOf(listed)).toEqual([
+				expect.objectContaining({ name: garbled, path: `/utf8/${garbled}`, size: content.length }),
+			]);
 
 			// The proper name goes out as UTF-8 (C3 A4), which is not the file's name (E4) on this server.
-			const proper = await failingRun(credentials, { operation: 'download', path: `/utf8/${NAME}` });
-			expect(proper.message).toBe(`Cannot download "/utf8/${NAME}": it does not exist or permission is denied (server replied: 550 Failed to open file.)`);
+			const proper = await failingRun(credentials, {
+				operation: 'download',
+				path: `/utf8/${NAME}`,
+			});
+			expect(proper.message).toBe(
+				`Cannot download "/utf8/${NAME}": it does not exist or permission is denied (server replied: 550 Failed to open file.)`,
+			);
 			// The listed name cannot be used either: U+FFFD goes out as EF BF BD.
-			const shown = await failingRun(credentials, { operation: 'download', path: `/utf8/${garbled}` });
-			expect(shown.message).toBe(`Cannot download "/utf8/${garbled}": it does not exist or permission is denied (server replied: 550 Failed to open file.)`);
+			const shown = await failingRun(credentials, {
+				operation: 'download',
+				path: `/utf8/${garbled}`,
+			});
+			expect(shown.message).toBe(
+				`Cannot download "/utf8/${garbled}": it does not exist or permission is denied (server replied: 550 Failed to open file.)`,
+			);
 		});
 	});
 });

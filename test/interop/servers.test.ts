@@ -16,9 +16,13 @@ import { X509Certificate } from 'crypto';
 import { createReadStream, promises as fsp } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import type { ICredentialDataDecryptedObject, INodeExecutionData, INodeParameters } from 'n8n-workflow';
+import type {
+	ICredentialDataDecryptedObject,
+	INodeExecutionData,
+	INodeParameters,
+} from 'n8n-workflow';
 
-import { FtpSession } from '../../nodes/FtpAutomation/transport';
+import { RemoteSession } from '../../nodes/FtpAutomation/transport';
 // The module object itself (not an __importStar copy), so that DEFAULT_MAX_VERSION can be set on it.
 import nodeTls = require('tls');
 import {
@@ -31,8 +35,22 @@ import {
 	type InteropServers,
 } from '../helpers/interopServers';
 import { FtpAutomation } from '../../nodes/FtpAutomation/FtpAutomation.node';
-import { binaryFilePath, binaryItem, cleanupBinaryData, initBinaryData, readBinary, runNode } from '../helpers/n8nHarness';
-import { credentialsFor, runFtpNode, runWithLog, sha256, sha256OfFile, writeRandomFile } from '../helpers/nodeRun';
+import {
+	binaryFilePath,
+	binaryItem,
+	cleanupBinaryData,
+	initBinaryData,
+	readBinary,
+	runNode,
+} from '../../tools/n8nHarness';
+import {
+	credentialsFor,
+	runFtpNode,
+	runWithLog,
+	sha256,
+	sha256OfFile,
+	writeRandomFile,
+} from '../helpers/nodeRun';
 
 type Security = 'none' | 'explicit' | 'implicit';
 
@@ -40,7 +58,12 @@ type Security = 'none' | 'explicit' | 'implicit';
  * The instances scripts/ftp-servers.sh starts (test/interop/README.md). Jest needs the table before beforeAll has
  * started anything, so it is written out here; the first test checks it against servers.json.
  */
-const INSTANCES: Array<{ name: InteropServerName; tls: 'explicit' | 'implicit'; plain: boolean; mlsd: boolean }> = [
+const INSTANCES: Array<{
+	name: InteropServerName;
+	tls: 'explicit' | 'implicit';
+	plain: boolean;
+	mlsd: boolean;
+}> = [
 	{ name: 'vsftpd-explicit', tls: 'explicit', plain: true, mlsd: false },
 	{ name: 'vsftpd-implicit', tls: 'implicit', plain: false, mlsd: false },
 	{ name: 'proftpd-explicit', tls: 'explicit', plain: true, mlsd: true },
@@ -77,7 +100,10 @@ afterAll(async () => {
 
 function serverNamed(name: InteropServerName): InteropServer {
 	const server = run.servers.find((candidate) => candidate.name === name);
-	if (!server) throw new Error(`${name} is not in servers.json (${run.servers.map((s) => s.name).join(', ')})`);
+	if (!server)
+		throw new Error(
+			`${name} is not in servers.json (${run.servers.map((s) => s.name).join(', ')})`,
+		);
 	return server;
 }
 
@@ -92,14 +118,17 @@ async function runWithDeadline(
 	deadlineMs: number,
 ): Promise<INodeExecutionData[]> {
 	const controller = new AbortController();
-	const open = jest.spyOn(FtpSession, 'open');
+	const open = jest.spyOn(RemoteSession, 'open');
 	let timer: NodeJS.Timeout | undefined;
 	const deadline = new Promise<never>((_, reject) => {
 		timer = setTimeout(() => {
 			// The connection log of the hung session says where it stopped.
-			const opened = open.mock.results[0]?.value as Promise<FtpSession> | undefined;
+			const opened = open.mock.results[0]?.value as Promise<RemoteSession> | undefined;
 			void (opened ?? Promise.reject(new Error('no session')))
-				.then((session) => session.log.tail(8).join('\n'), () => '(no session was opened)')
+				.then(
+					(session) => session.log.tail(8).join('\n'),
+					() => '(no session was opened)',
+				)
 				.then((log) => {
 					controller.abort();
 					reject(
@@ -111,7 +140,13 @@ async function runWithDeadline(
 				});
 		}, deadlineMs);
 	});
-	const running = runNode({ nodeType: new FtpAutomation(), parameters, credentials: { ftpAutomationApi: credentials }, items, abortSignal: controller.signal });
+	const running = runNode({
+		nodeType: new FtpAutomation(),
+		parameters,
+		credentials: { ftpAutomationApi: credentials },
+		items,
+		abortSignal: controller.signal,
+	});
 	running.catch(() => undefined); // after the deadline its rejection (closed by the cancel) is not the test's result
 	try {
 		return await Promise.race([running, deadline]);
@@ -123,14 +158,25 @@ async function runWithDeadline(
 
 /** The TLS version of the control connection, from basic-ftp's log line. */
 function negotiatedTls(log: string): string | undefined {
-	return /Control socket is using: (TLSv[\d.]+)/.exec(log)?.[1] ?? /Connected to .*\((TLSv[\d.]+)/.exec(log)?.[1];
+	return (
+		/Control socket is using: (TLSv[\d.]+)/.exec(log)?.[1] ??
+		/Connected to .*\((TLSv[\d.]+)/.exec(log)?.[1]
+	);
 }
 
 const jsonOf = (output: INodeExecutionData[]) => output.map((item) => item.json);
 
 it('servers.json lists the expected instances', () => {
-	expect(run.servers.map(({ name, security, tlsAllowsPlain }) => ({ name, security, tlsAllowsPlain })).sort((a, b) => a.name.localeCompare(b.name))).toEqual(
-		INSTANCES.map(({ name, tls: security, plain }) => ({ name, security, tlsAllowsPlain: plain })).sort((a, b) => a.name.localeCompare(b.name)),
+	expect(
+		run.servers
+			.map(({ name, security, tlsAllowsPlain }) => ({ name, security, tlsAllowsPlain }))
+			.sort((a, b) => a.name.localeCompare(b.name)),
+	).toEqual(
+		INSTANCES.map(({ name, tls: security, plain }) => ({
+			name,
+			security,
+			tlsAllowsPlain: plain,
+		})).sort((a, b) => a.name.localeCompare(b.name)),
 	);
 	for (const server of run.servers) {
 		expect(server.caCertificate).toContain('-----BEGIN CERTIFICATE-----');
@@ -161,7 +207,10 @@ describe.each(INSTANCES)('$name', ({ name, tls: tlsMode, plain, mlsd }) => {
 		});
 
 		it('creates nested folders; an existing one reports created: false', async () => {
-			const { output, log } = await runWithLog(credentials, { operation: 'createFolder', path: `${base}/archive/2026/11` });
+			const { output, log } = await runWithLog(credentials, {
+				operation: 'createFolder',
+				path: `${base}/archive/2026/11`,
+			});
 			expect(jsonOf(output)).toEqual([{ path: `${base}/archive/2026/11`, created: true }]);
 			const made = await fsp.stat(onDisk(server, `${base}/archive/2026/11`));
 			expect(made.isDirectory()).toBe(true);
@@ -172,7 +221,12 @@ describe.each(INSTANCES)('$name', ({ name, tls: tlsMode, plain, mlsd }) => {
 			const again = await runFtpNode(
 				credentials,
 				{ operation: 'createFolder', path: '={{ $json.path }}' },
-				{ items: [{ json: { path: `${base}/archive/2026/11` } }, { json: { path: `${base}/archive/2026/12` } }] },
+				{
+					items: [
+						{ json: { path: `${base}/archive/2026/11` } },
+						{ json: { path: `${base}/archive/2026/12` } },
+					],
+				},
 			);
 			expect(jsonOf(again)).toEqual([
 				{ path: `${base}/archive/2026/11`, created: false },
@@ -185,24 +239,54 @@ describe.each(INSTANCES)('$name', ({ name, tls: tlsMode, plain, mlsd }) => {
 			const csv = Buffer.from('id;name\n1;Zoë\n2;Åsa\n', 'utf8');
 			const utf8 = Buffer.from('ünïcødé content\r\nwith CRLF\n', 'utf8');
 			const files = [
-				{ path: `${base}/up/new/orders.csv`, item: await binaryItem(csv, 'orders.csv'), hash: sha256(csv), size: csv.length },
-				{ path: `${base}/up/large.bin`, item: await binaryItem(createReadStream(largeFile), 'large.bin'), hash: largeFileHash, size: FIVE_MIB },
-				{ path: `${base}/up/${UTF8_NAME}`, item: await binaryItem(utf8, UTF8_NAME), hash: sha256(utf8), size: utf8.length },
+				{
+					path: `${base}/up/new/orders.csv`,
+					item: await binaryItem(csv, 'orders.csv'),
+					hash: sha256(csv),
+					size: csv.length,
+				},
+				{
+					path: `${base}/up/large.bin`,
+					item: await binaryItem(createReadStream(largeFile), 'large.bin'),
+					hash: largeFileHash,
+					size: FIVE_MIB,
+				},
+				{
+					path: `${base}/up/${UTF8_NAME}`,
+					item: await binaryItem(utf8, UTF8_NAME),
+					hash: sha256(utf8),
+					size: utf8.length,
+				},
 			];
 			for (const file of files) expect(file.item.binary?.data.id).toBeDefined(); // by reference: read as a stream
 			const items = files.map((file) => ({ ...file.item, json: { path: file.path } }));
 
-			const uploaded = await runFtpNode(credentials, { operation: 'upload', path: '={{ $json.path }}' }, { items });
+			const uploaded = await runFtpNode(
+				credentials,
+				{ operation: 'upload', path: '={{ $json.path }}' },
+				{ items },
+			);
 			expect(jsonOf(uploaded)).toEqual(files.map((file) => ({ path: file.path, size: file.size })));
 			for (const file of files) {
 				const local = onDisk(server, file.path);
-				expect({ path: file.path, hash: await sha256OfFile(local) }).toEqual({ path: file.path, hash: file.hash });
+				expect({ path: file.path, hash: await sha256OfFile(local) }).toEqual({
+					path: file.path,
+					hash: file.hash,
+				});
 				expect((await fsp.stat(local)).uid).toBe(server.uid);
 			}
 
 			const text = 'Grüße aus n8n\n';
-			const [uploadedText] = await runFtpNode(credentials, { operation: 'upload', path: `${base}/up/note.txt`, binaryData: false, fileContent: text });
-			expect(uploadedText.json).toEqual({ path: `${base}/up/note.txt`, size: Buffer.byteLength(text) });
+			const [uploadedText] = await runFtpNode(credentials, {
+				operation: 'upload',
+				path: `${base}/up/note.txt`,
+				binaryData: false,
+				fileContent: text,
+			});
+			expect(uploadedText.json).toEqual({
+				path: `${base}/up/note.txt`,
+				size: Buffer.byteLength(text),
+			});
 			expect(await fsp.readFile(onDisk(server, `${base}/up/note.txt`), 'utf8')).toBe(text);
 		});
 
@@ -216,7 +300,12 @@ describe.each(INSTANCES)('$name', ({ name, tls: tlsMode, plain, mlsd }) => {
 			const item = await binaryItem(Buffer.alloc(0), 'empty.bin');
 			expect(item.binary?.data.id).toBeDefined();
 			const quick = { ...credentials, connectionTimeout: EMPTY_UPLOAD_TIMEOUT_S };
-			const uploaded = await runWithDeadline(quick, { operation: 'upload', path: `${base}/up0/empty.bin` }, [item], EMPTY_UPLOAD_DEADLINE_MS);
+			const uploaded = await runWithDeadline(
+				quick,
+				{ operation: 'upload', path: `${base}/up0/empty.bin` },
+				[item],
+				EMPTY_UPLOAD_DEADLINE_MS,
+			);
 			expect(jsonOf(uploaded)).toEqual([{ path: `${base}/up0/empty.bin`, size: 0 }]);
 			expect((await fsp.stat(onDisk(server, `${base}/up0/empty.bin`))).size).toBe(0);
 		});
@@ -230,7 +319,12 @@ describe.each(INSTANCES)('$name', ({ name, tls: tlsMode, plain, mlsd }) => {
 			const large = await writeAsUser(server, `${base}/dl/large.bin`, Buffer.alloc(0));
 			await fsp.copyFile(largeFile, large);
 
-			const paths = [`${base}/dl/data.csv`, `${base}/dl/empty.bin`, `${base}/dl/${UTF8_NAME}`, `${base}/dl/large.bin`];
+			const paths = [
+				`${base}/dl/data.csv`,
+				`${base}/dl/empty.bin`,
+				`${base}/dl/${UTF8_NAME}`,
+				`${base}/dl/large.bin`,
+			];
 			const { output, log } = await runWithLog(
 				credentials,
 				{ operation: 'download', path: '={{ $json.path }}' },
@@ -270,27 +364,58 @@ describe.each(INSTANCES)('$name', ({ name, tls: tlsMode, plain, mlsd }) => {
 
 			const flat = await runFtpNode(credentials, { operation: 'list', path: `${base}/tree` });
 			const byName = Object.fromEntries(flat.map((item) => [item.json.name as string, item.json]));
-			expect(Object.keys(byName).sort()).toEqual(['2026', UTF8_NAME, 'a.csv', 'b.txt', 'empty'].sort());
+			expect(Object.keys(byName).sort()).toEqual(
+				['2026', UTF8_NAME, 'a.csv', 'b.txt', 'empty'].sort(),
+			);
 			expect(byName['a.csv']).toMatchObject({ path: `${base}/tree/a.csv`, type: 'file', size: 1 });
-			expect(byName[UTF8_NAME]).toMatchObject({ path: `${base}/tree/${UTF8_NAME}`, type: 'file', size: 3 });
+			expect(byName[UTF8_NAME]).toMatchObject({
+				path: `${base}/tree/${UTF8_NAME}`,
+				type: 'file',
+				size: 3,
+			});
 			expect(byName['2026']).toMatchObject({ path: `${base}/tree/2026`, type: 'directory' });
 			expect(byName.empty).toMatchObject({ path: `${base}/tree/empty`, type: 'directory' });
 			for (const fileName of ['a.csv', 'b.txt', UTF8_NAME]) {
 				// An ISO string, to the second (LIST alone would only give "Mar 5 2024" here).
-				expect({ fileName, modifiedAt: byName[fileName].modifiedAt }).toEqual({ fileName, modifiedAt: FIXED_MTIME.toISOString() });
+				expect({ fileName, modifiedAt: byName[fileName].modifiedAt }).toEqual({
+					fileName,
+					modifiedAt: FIXED_MTIME.toISOString(),
+				});
 			}
 			for (const entry of Object.values(byName)) {
-				expect(Object.keys(entry)).toEqual(expect.arrayContaining(['name', 'path', 'type', 'size', 'modifiedAt', 'permissions', 'owner', 'group']));
-				if (entry.permissions !== null) expect(entry.permissions).toMatch(/^[r-][w-][xsS-][r-][w-][xsS-][r-][w-][xtT-]$/);
+				expect(Object.keys(entry)).toEqual(
+					expect.arrayContaining([
+						'name',
+						'path',
+						'type',
+						'size',
+						'modifiedAt',
+						'permissions',
+						'owner',
+						'group',
+					]),
+				);
+				if (entry.permissions !== null)
+					expect(entry.permissions).toMatch(/^[r-][w-][xsS-][r-][w-][xsS-][r-][w-][xtT-]$/);
 			}
 
-			const csvFiles = await runFtpNode(credentials, { operation: 'list', path: `${base}/tree`, options: { recursive: true, filter: '**/*.csv', include: 'files' } });
+			const csvFiles = await runFtpNode(credentials, {
+				operation: 'list',
+				path: `${base}/tree`,
+				options: { recursive: true, filter: '**/*.csv', include: 'files' },
+			});
 			expect(csvFiles.map((item) => item.json.path).sort()).toEqual(
-				[`${base}/tree/2026/11/2026-11.csv`, `${base}/tree/2026/2026-01.csv`, `${base}/tree/a.csv`].sort(),
+				[
+					`${base}/tree/2026/11/2026-11.csv`,
+					`${base}/tree/2026/2026-01.csv`,
+					`${base}/tree/a.csv`,
+				].sort(),
 			);
 			for (const item of csvFiles) {
 				expect(item.json).toMatchObject({ type: 'file', modifiedAt: FIXED_MTIME.toISOString() });
-				expect(item.json.size).toBe(tree[(item.json.path as string).slice(`${base}/tree/`.length)].length);
+				expect(item.json.size).toBe(
+					tree[(item.json.path as string).slice(`${base}/tree/`.length)].length,
+				);
 			}
 		});
 
@@ -298,7 +423,12 @@ describe.each(INSTANCES)('$name', ({ name, tls: tlsMode, plain, mlsd }) => {
 			await writeAsUser(server, `${base}/ren/old.csv`, 'rename me');
 			const moved = await runFtpNode(
 				credentials,
-				{ operation: 'rename', oldPath: '={{ $json.from }}', newPath: '={{ $json.to }}', options: { createDirectories: true } },
+				{
+					operation: 'rename',
+					oldPath: '={{ $json.from }}',
+					newPath: '={{ $json.to }}',
+					options: { createDirectories: true },
+				},
 				{
 					items: [
 						{ json: { from: `${base}/ren/old.csv`, to: `${base}/ren/new.csv` } },
@@ -311,7 +441,9 @@ describe.each(INSTANCES)('$name', ({ name, tls: tlsMode, plain, mlsd }) => {
 				{ oldPath: `${base}/ren/new.csv`, newPath: `${base}/ren/archive/2026/${UTF8_NAME}` },
 			]);
 			expect((await fsp.readdir(onDisk(server, `${base}/ren`))).sort()).toEqual(['archive']);
-			expect(await fsp.readFile(onDisk(server, `${base}/ren/archive/2026/${UTF8_NAME}`), 'utf8')).toBe('rename me');
+			expect(
+				await fsp.readFile(onDisk(server, `${base}/ren/archive/2026/${UTF8_NAME}`), 'utf8'),
+			).toBe('rename me');
 		});
 
 		it('deletes a file, an empty folder, and a folder with its contents', async () => {
@@ -330,15 +462,26 @@ describe.each(INSTANCES)('$name', ({ name, tls: tlsMode, plain, mlsd }) => {
 				await fsp.lchown(onDisk(server, `${base}/${link}`), server.uid, server.gid);
 			}
 
-			const [file] = await runFtpNode(credentials, { operation: 'delete', path: `${base}/del/file.txt` });
+			const [file] = await runFtpNode(credentials, {
+				operation: 'delete',
+				path: `${base}/del/file.txt`,
+			});
 			expect(file.json).toEqual({ path: `${base}/del/file.txt`, deleted: true });
 			await expect(fsp.access(onDisk(server, `${base}/del/file.txt`))).rejects.toThrow();
 
-			const [empty] = await runFtpNode(credentials, { operation: 'delete', path: `${base}/del/empty`, options: { folder: true } });
+			const [empty] = await runFtpNode(credentials, {
+				operation: 'delete',
+				path: `${base}/del/empty`,
+				options: { folder: true },
+			});
 			expect(empty.json).toEqual({ path: `${base}/del/empty`, deleted: true });
 			await expect(fsp.access(onDisk(server, `${base}/del/empty`))).rejects.toThrow();
 
-			const [full] = await runFtpNode(credentials, { operation: 'delete', path: `${base}/del/full`, options: { folder: true, recursive: true } });
+			const [full] = await runFtpNode(credentials, {
+				operation: 'delete',
+				path: `${base}/del/full`,
+				options: { folder: true, recursive: true },
+			});
 			expect(full.json).toEqual({ path: `${base}/del/full`, deleted: true });
 			expect(await fsp.readdir(onDisk(server, `${base}/del`))).toEqual([]);
 			expect(await fsp.readFile(onDisk(server, `${base}/outside/keep.txt`), 'utf8')).toBe('keep');
@@ -352,7 +495,10 @@ describe.each(INSTANCES)('$name', ({ name, tls: tlsMode, plain, mlsd }) => {
 		it('lists, downloads and uploads (5 MiB and 0 bytes) with identical bytes', async () => {
 			const credentials = credentialsFor(server, security, { dataConnection: 'active' });
 			await writeAsUser(server, `${base}/in/data.csv`, 'a;b\n1;2\n');
-			await fsp.copyFile(largeFile, await writeAsUser(server, `${base}/in/large.bin`, Buffer.alloc(0)));
+			await fsp.copyFile(
+				largeFile,
+				await writeAsUser(server, `${base}/in/large.bin`, Buffer.alloc(0)),
+			);
 
 			const listed = await runWithLog(credentials, { operation: 'list', path: `${base}/in` });
 			expect(listed.output.map((item) => item.json.name).sort()).toEqual(['data.csv', 'large.bin']);
@@ -361,18 +507,33 @@ describe.each(INSTANCES)('$name', ({ name, tls: tlsMode, plain, mlsd }) => {
 			expect(listed.log).not.toMatch(/> (PASV|EPSV)/);
 			// vsftpd and ProFTPD accept only data connections that resume the session; pure-ftpd does not resume.
 			if (security !== 'none')
-				expect(listed.log).toMatch(server.server === 'pure-ftpd' ? /Data connection TLS: TLSv1\.3, session not resumed/ : /Data connection TLS: TLSv1\.3, session resumed/);
+				expect(listed.log).toMatch(
+					server.server === 'pure-ftpd'
+						? /Data connection TLS: TLSv1\.3, session not resumed/
+						: /Data connection TLS: TLSv1\.3, session resumed/,
+				);
 
-			const downloaded = await runFtpNode(credentials, { operation: 'download', path: `${base}/in/large.bin` });
+			const downloaded = await runFtpNode(credentials, {
+				operation: 'download',
+				path: `${base}/in/large.bin`,
+			});
 			expect(await sha256OfFile(binaryFilePath(downloaded[0].binary!.data))).toBe(largeFileHash);
 
 			const item = await binaryItem(createReadStream(largeFile), 'large.bin');
-			const uploaded = await runFtpNode(credentials, { operation: 'upload', path: `${base}/out/large.bin` }, { items: [item] });
+			const uploaded = await runFtpNode(
+				credentials,
+				{ operation: 'upload', path: `${base}/out/large.bin` },
+				{ items: [item] },
+			);
 			expect(jsonOf(uploaded)).toEqual([{ path: `${base}/out/large.bin`, size: FIVE_MIB }]);
 			expect(await sha256OfFile(onDisk(server, `${base}/out/large.bin`))).toBe(largeFileHash);
 
 			const empty = await binaryItem(Buffer.alloc(0), 'empty.bin');
-			const uploadedEmpty = await runFtpNode(credentials, { operation: 'upload', path: `${base}/out/empty.bin` }, { items: [empty] });
+			const uploadedEmpty = await runFtpNode(
+				credentials,
+				{ operation: 'upload', path: `${base}/out/empty.bin` },
+				{ items: [empty] },
+			);
 			expect(jsonOf(uploadedEmpty)).toEqual([{ path: `${base}/out/empty.bin`, size: 0 }]);
 			expect((await fsp.stat(onDisk(server, `${base}/out/empty.bin`))).size).toBe(0);
 		});
@@ -380,33 +541,62 @@ describe.each(INSTANCES)('$name', ({ name, tls: tlsMode, plain, mlsd }) => {
 
 	describe(`${tlsMode} FTPS, other logins and TLS versions`, () => {
 		it('anonymous login lists and downloads readme.txt', async () => {
-			const anonymous = credentialsFor(server, tlsMode, { anonymous: true, username: '', password: '', anonymousPassword: 'interop@example.com' });
+			const anonymous = credentialsFor(server, tlsMode, {
+				anonymous: true,
+				username: '',
+				password: '',
+				anonymousPassword: 'interop@example.com',
+			});
 			const listed = await runFtpNode(anonymous, { operation: 'list', path: '/' });
 			expect(listed.map((item) => item.json)).toEqual([
-				expect.objectContaining({ name: 'readme.txt', path: '/readme.txt', type: 'file', size: (await fsp.stat(path.join(server.anonymousRoot, 'readme.txt'))).size }),
+				expect.objectContaining({
+					name: 'readme.txt',
+					path: '/readme.txt',
+					type: 'file',
+					size: (await fsp.stat(path.join(server.anonymousRoot, 'readme.txt'))).size,
+				}),
 			]);
-			expect(listed[0].json.modifiedAt).toEqual(expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/));
+			expect(listed[0].json.modifiedAt).toEqual(
+				expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+			);
 
-			const { output, log } = await runWithLog(anonymous, { operation: 'download', path: 'readme.txt' });
-			expect(output[0].json).toEqual({ path: '/readme.txt', size: Buffer.byteLength('anonymous download test file\n') });
-			expect(sha256(await readBinary(output[0].binary!.data))).toBe(sha256(await fsp.readFile(path.join(server.anonymousRoot, 'readme.txt'))));
+			const { output, log } = await runWithLog(anonymous, {
+				operation: 'download',
+				path: 'readme.txt',
+			});
+			expect(output[0].json).toEqual({
+				path: '/readme.txt',
+				size: Buffer.byteLength('anonymous download test file\n'),
+			});
+			expect(sha256(await readBinary(output[0].binary!.data))).toBe(
+				sha256(await fsp.readFile(path.join(server.anonymousRoot, 'readme.txt'))),
+			);
 			expect(log).toMatch(/USER anonymous/);
 			expect(negotiatedTls(log)).toBe('TLSv1.3');
 		});
 
 		it('certificate pinning instead of a CA: list and download over data connections that resume the session', async () => {
 			const fingerprint = new X509Certificate(server.caCertificate).fingerprint256;
-			const pinned = credentialsFor(server, tlsMode, { caCertificate: '', certificateFingerprint: fingerprint });
+			const pinned = credentialsFor(server, tlsMode, {
+				caCertificate: '',
+				certificateFingerprint: fingerprint,
+			});
 			await writeAsUser(server, '/pinned/probe.txt', 'pinned');
 			const listed = await runFtpNode(pinned, { operation: 'list', path: '/pinned' });
 			expect(jsonOf(listed)).toEqual([expect.objectContaining({ name: 'probe.txt', size: 6 })]);
-			const [downloaded] = await runFtpNode(pinned, { operation: 'download', path: '/pinned/probe.txt' });
+			const [downloaded] = await runFtpNode(pinned, {
+				operation: 'download',
+				path: '/pinned/probe.txt',
+			});
 			expect((await readBinary(downloaded.binary!.data)).toString()).toBe('pinned');
 		});
 
 		it('minimum TLS version 1.3: lists over TLS 1.3', async () => {
 			await writeAsUser(server, '/tls13/probe.txt', 'tls 1.3');
-			const { output, log } = await runWithLog(credentialsFor(server, tlsMode, { minTlsVersion: 'TLSv1.3' }), { operation: 'list', path: '/tls13' });
+			const { output, log } = await runWithLog(
+				credentialsFor(server, tlsMode, { minTlsVersion: 'TLSv1.3' }),
+				{ operation: 'list', path: '/tls13' },
+			);
 			expect(jsonOf(output)).toEqual([expect.objectContaining({ name: 'probe.txt', size: 7 })]);
 			expect(negotiatedTls(log)).toBe('TLSv1.3');
 		});
@@ -425,7 +615,12 @@ describe.each(INSTANCES)('$name', ({ name, tls: tlsMode, plain, mlsd }) => {
 			try {
 				const twelve = credentialsFor(server, tlsMode);
 				const content = 'over TLS 1.2\n'.repeat(1000);
-				const up = await runWithLog(twelve, { operation: 'upload', path: '/tls12/up.txt', binaryData: false, fileContent: content });
+				const up = await runWithLog(twelve, {
+					operation: 'upload',
+					path: '/tls12/up.txt',
+					binaryData: false,
+					fileContent: content,
+				});
 				expect(negotiatedTls(up.log)).toBe('TLSv1.2');
 				expect(await fsp.readFile(onDisk(server, '/tls12/up.txt'), 'utf8')).toBe(content);
 

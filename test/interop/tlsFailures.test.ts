@@ -10,8 +10,14 @@ import type { ICredentialDataDecryptedObject, IDataObject, INodeParameters } fro
 
 // The module object itself, so that jest can spy on tls.connect as basic-ftp calls it.
 import nodeTls = require('tls');
-import { onDisk, startSpecialServers, writeAsUser, type SpecialServer, type SpecialServers } from '../helpers/interopServers';
-import { cleanupBinaryData, initBinaryData, readBinary } from '../helpers/n8nHarness';
+import {
+	onDisk,
+	startSpecialServers,
+	writeAsUser,
+	type SpecialServer,
+	type SpecialServers,
+} from '../helpers/interopServers';
+import { cleanupBinaryData, initBinaryData, readBinary } from '../../tools/n8nHarness';
 import { credentialsFor, failingRun, runFtpNode, runWithLog } from '../helpers/nodeRun';
 
 let run: SpecialServers;
@@ -36,7 +42,11 @@ afterAll(async () => {
 
 const LIST: INodeParameters = { operation: 'list', path: '/' };
 
-function credentials(server: SpecialServer, security: 'none' | 'explicit', overrides: IDataObject = {}): ICredentialDataDecryptedObject {
+function credentials(
+	server: SpecialServer,
+	security: 'none' | 'explicit',
+	overrides: IDataObject = {},
+): ICredentialDataDecryptedObject {
 	return credentialsFor(server, security, overrides);
 }
 
@@ -51,17 +61,31 @@ function logOf(error: { description?: string }): string {
 }
 
 /** Fails the node, and checks that it never got as far as sending the user name or password. */
-async function failsBeforeLogin(credentials: ICredentialDataDecryptedObject, parameters: INodeParameters = LIST) {
+async function failsBeforeLogin(
+	credentials: ICredentialDataDecryptedObject,
+	parameters: INodeParameters = LIST,
+) {
 	const error = await failingRun(credentials, parameters);
 	expect(logOf(error)).not.toMatch(/> (USER|PASS)\b/);
-	expect(`${error.message}\n${error.description ?? ''}`).not.toContain(String(credentials.password));
+	expect(`${error.message}\n${error.description ?? ''}`).not.toContain(
+		String(credentials.password),
+	);
 	return error;
 }
 
 /** Upload, list and download through the node: control and data connections all work. */
-async function roundTrip(server: SpecialServer, credentials: ICredentialDataDecryptedObject, name: string): Promise<void> {
+async function roundTrip(
+	server: SpecialServer,
+	credentials: ICredentialDataDecryptedObject,
+	name: string,
+): Promise<void> {
 	const content = `${name} via ${server.name}\n`;
-	await runFtpNode(credentials, { operation: 'upload', path: `/${name}`, binaryData: false, fileContent: content });
+	await runFtpNode(credentials, {
+		operation: 'upload',
+		path: `/${name}`,
+		binaryData: false,
+		fileContent: content,
+	});
 	expect(await fsp.readFile(onDisk(server, `/${name}`), 'utf8')).toBe(content);
 	const listed = await runFtpNode(credentials, LIST);
 	expect(listed.map((item) => item.json.name)).toContain(name);
@@ -77,8 +101,12 @@ describe('(a) expired server certificate', () => {
 		expect(presented.checkIssued(new X509Certificate(run.serverCa))).toBe(true);
 
 		const error = await failsBeforeLogin(credentials(server, 'explicit')); // caCertificate: the issuing CA
-		expect(error.message).toBe("The server's TLS certificate has expired (certificate has expired)");
-		expect(fixOf(error)).toMatch(/^Ask the server administrator to renew the certificate\. Until then you can pin this exact certificate/);
+		expect(error.message).toBe(
+			"The server's TLS certificate has expired (certificate has expired)",
+		);
+		expect(fixOf(error)).toMatch(
+			/^Ask the server administrator to renew the certificate\. Until then you can pin this exact certificate/,
+		);
 
 		// Control: a valid certificate from the same CA (vsftpd-mutual-tls) is accepted with the same CA Certificate.
 		const valid = run.get('vsftpd-mutual-tls');
@@ -97,12 +125,17 @@ describe('(b) certificate for another host name', () => {
 		expect(error.message).toBe(
 			'The server\'s TLS certificate is for a different name: the node expected "127.0.0.1", the certificate is for DNS:other.example',
 		);
-		expect(fixOf(error)).toContain('Set Server Name (TLS) to a name the certificate is for (e.g. other.example)');
+		expect(fixOf(error)).toContain(
+			'Set Server Name (TLS) to a name the certificate is for (e.g. other.example)',
+		);
 		// The log tail shows the certificate itself, fetched without logging in.
 		expect(error.description).toContain('The server presented: subject CN=other.example;');
 
 		await writeAsUser(server, '/named.txt', 'other.example');
-		const listed = await runFtpNode(credentials(server, 'explicit', { serverName: 'other.example' }), LIST);
+		const listed = await runFtpNode(
+			credentials(server, 'explicit', { serverName: 'other.example' }),
+			LIST,
+		);
 		expect(listed.map((item) => item.json.name)).toEqual(['named.txt']);
 	});
 });
@@ -111,7 +144,9 @@ describe('(c) untrusted (self-signed) certificate', () => {
 	it('names the distrust and points to CA Certificate; pasting the certificate there fixes it', async () => {
 		const server = run.get('vsftpd-self-signed');
 		const error = await failsBeforeLogin(credentials(server, 'explicit', { caCertificate: '' }));
-		expect(error.message).toBe("The server's TLS certificate is not trusted: self-signed certificate");
+		expect(error.message).toBe(
+			"The server's TLS certificate is not trusted: self-signed certificate",
+		);
 		expect(fixOf(error)).toMatch(
 			/^If the server uses a self-signed certificate or a private CA, paste that certificate \(PEM\) into CA Certificate, or pin it .*Avoid Ignore SSL Issues/,
 		);
@@ -124,17 +159,26 @@ describe('(d) certificate pinning', () => {
 	it('accepts the pinned certificate without CA Certificate (control connection: login, MKD, CWD)', async () => {
 		const server = run.get('vsftpd-self-signed');
 		const fingerprint = new X509Certificate(server.certificate).fingerprint256;
-		const pinned = credentials(server, 'explicit', { caCertificate: '', certificateFingerprint: fingerprint });
-		const { output, log } = await runWithLog(pinned, { operation: 'createFolder', path: '/pinned/folder' });
+		const pinned = credentials(server, 'explicit', {
+			caCertificate: '',
+			certificateFingerprint: fingerprint,
+		});
+		const { output, log } = await runWithLog(pinned, {
+			operation: 'createFolder',
+			path: '/pinned/folder',
+		});
 		expect(output.map((item) => item.json)).toEqual([{ path: '/pinned/folder', created: true }]);
 		expect(log).toMatch(/> PASS \*\*\*/); // logged in after the pin check (the password is redacted in the log)
 		expect((await fsp.stat(onDisk(server, '/pinned/folder'))).isDirectory()).toBe(true);
 		// Written as openssl prints it, with a prefix, lower case, without colons.
 		const written = `SHA256:${fingerprint.replace(/:/g, '').toLowerCase()}`;
-		const [again] = await runFtpNode(credentials(server, 'explicit', { caCertificate: '', certificateFingerprint: written }), {
-			operation: 'createFolder',
-			path: '/pinned/folder',
-		});
+		const [again] = await runFtpNode(
+			credentials(server, 'explicit', { caCertificate: '', certificateFingerprint: written }),
+			{
+				operation: 'createFolder',
+				path: '/pinned/folder',
+			},
+		);
 		expect(again.json).toEqual({ path: '/pinned/folder', created: false });
 	});
 
@@ -146,7 +190,10 @@ describe('(d) certificate pinning', () => {
 	it('with a pin, transfers work over data connections that resume the pinned session (TLS 1.3)', async () => {
 		const server = run.get('vsftpd-self-signed');
 		const fingerprint = new X509Certificate(server.certificate).fingerprint256;
-		const pinned = credentials(server, 'explicit', { caCertificate: '', certificateFingerprint: fingerprint });
+		const pinned = credentials(server, 'explicit', {
+			caCertificate: '',
+			certificateFingerprint: fingerprint,
+		});
 		await roundTrip(server, pinned, 'pinned.txt');
 	});
 
@@ -156,8 +203,12 @@ describe('(d) certificate pinning', () => {
 		const expected = new X509Certificate(run.get('vsftpd-wrong-host').certificate).fingerprint256; // a real, different certificate
 		expect(expected).not.toBe(presented);
 		// Even with the server's certificate trusted as CA: the pin replaces the CA check.
-		const error = await failsBeforeLogin(credentials(server, 'explicit', { certificateFingerprint: expected }));
-		expect(error.message).toBe(`The server's TLS certificate does not match the pinned fingerprint: expected ${expected}, the server presented ${presented}`);
+		const error = await failsBeforeLogin(
+			credentials(server, 'explicit', { certificateFingerprint: expected }),
+		);
+		expect(error.message).toBe(
+			`The server's TLS certificate does not match the pinned fingerprint: expected ${expected}, the server presented ${presented}`,
+		);
 		expect(fixOf(error)).toContain('put the new fingerprint into Certificate Fingerprint');
 	});
 });
@@ -166,21 +217,39 @@ describe('(e) client certificate required (vsftpd require_cert=YES, validate_cer
 	it('without a client certificate: names mutual TLS and asks for the client certificate and key', async () => {
 		const server = run.get('vsftpd-mutual-tls');
 		const error = await failsBeforeLogin(credentials(server, 'explicit'));
-		expect(error.message).toMatch(/^The server requires a client certificate it trusts \(mutual TLS\), and refused the TLS handshake \(.*alert certificate required/);
-		expect(fixOf(error)).toBe("Enter the Client Certificate and Client Key (PEM) that the server's administrator issued for this account.");
+		expect(error.message).toMatch(
+			/^The server requires a client certificate it trusts \(mutual TLS\), and refused the TLS handshake \(.*alert certificate required/,
+		);
+		expect(fixOf(error)).toBe(
+			"Enter the Client Certificate and Client Key (PEM) that the server's administrator issued for this account.",
+		);
 	});
 
 	it('with a client certificate from another CA: the same explanation', async () => {
 		const server = run.get('vsftpd-mutual-tls');
 		const stranger = run.get('vsftpd-self-signed');
-		const error = await failsBeforeLogin(credentials(server, 'explicit', { clientCertificate: stranger.certificate, clientPrivateKey: stranger.privateKey }));
-		expect(error.message).toMatch(/^The server requires a client certificate it trusts \(mutual TLS\), and refused the TLS handshake \(.*alert unknown ca/);
+		const error = await failsBeforeLogin(
+			credentials(server, 'explicit', {
+				clientCertificate: stranger.certificate,
+				clientPrivateKey: stranger.privateKey,
+			}),
+		);
+		expect(error.message).toMatch(
+			/^The server requires a client certificate it trusts \(mutual TLS\), and refused the TLS handshake \(.*alert unknown ca/,
+		);
 		expect(fixOf(error)).toContain('Client Certificate');
 	});
 
 	it('with the client certificate signed by the CA the server trusts: upload, list and download work', async () => {
 		const server = run.get('vsftpd-mutual-tls');
-		await roundTrip(server, credentials(server, 'explicit', { clientCertificate: run.clientCertificate, clientPrivateKey: run.clientPrivateKey }), 'mutual.txt');
+		await roundTrip(
+			server,
+			credentials(server, 'explicit', {
+				clientCertificate: run.clientCertificate,
+				clientPrivateKey: run.clientPrivateKey,
+			}),
+			'mutual.txt',
+		);
 	});
 });
 
@@ -188,7 +257,9 @@ describe('(f) TLS requested from a plain-only server (vsftpd ssl_enable=NO)', ()
 	it('names the refused AUTH TLS and the alternatives; plain FTP works', async () => {
 		const server = run.get('vsftpd-plain-only');
 		const error = await failsBeforeLogin(credentials(server, 'explicit'));
-		expect(error.message).toBe('The server refused to start TLS (AUTH TLS) (server replied: 530 Please login with USER and PASS.)');
+		expect(error.message).toBe(
+			'The server refused to start TLS (AUTH TLS) (server replied: 530 Please login with USER and PASS.)',
+		);
 		expect(fixOf(error)).toBe(
 			'The server does not offer explicit FTPS on this port. If it offers implicit FTPS, choose Implicit FTPS (usually port 990); choose None only if you accept that the password and files travel unencrypted.',
 		);
@@ -201,7 +272,9 @@ describe('(g) plain login to a server that requires TLS (vsftpd force_local_logi
 	it('names the TLS requirement and says to choose explicit FTPS; that works', async () => {
 		const server = run.get('vsftpd-tls-required');
 		const error = await failingRun(credentials(server, 'none'), LIST);
-		expect(error.message).toBe('The server requires TLS before login (server replied: 530 Non-anonymous sessions must use encryption.)');
+		expect(error.message).toBe(
+			'The server requires TLS before login (server replied: 530 Non-anonymous sessions must use encryption.)',
+		);
 		expect(fixOf(error)).toBe('Set Security to Explicit FTPS (AUTH TLS) in the credential.');
 		// The server refuses at USER, so the password is never sent in clear text.
 		expect(logOf(error)).toMatch(/> USER ftpinterop/);
@@ -214,21 +287,30 @@ describe('(g) plain login to a server that requires TLS (vsftpd force_local_logi
 describe('(h) minimum TLS 1.3 against a server limited to TLS 1.2', () => {
 	it('names the missing common TLS version and points to Minimum TLS Version; the default (1.2) works', async () => {
 		const server = run.get('vsftpd-tls12-only');
-		const error = await failsBeforeLogin(credentials(server, 'explicit', { minTlsVersion: 'TLSv1.3' }));
-		expect(error.message).toMatch(/^The server and this node have no TLS version in common \(.*alert protocol version/);
+		const error = await failsBeforeLogin(
+			credentials(server, 'explicit', { minTlsVersion: 'TLSv1.3' }),
+		);
+		expect(error.message).toMatch(
+			/^The server and this node have no TLS version in common \(.*alert protocol version/,
+		);
 		expect(fixOf(error)).toContain('lower it to TLS 1.2');
 
 		await writeAsUser(server, '/twelve.txt', 'tls 1.2 only');
 		// The versions actually negotiated, read from the sockets when each handshake ends (independently of the log).
 		const negotiated: Array<string | null> = [];
 		const realConnect = nodeTls.connect;
-		const connect = jest.spyOn(nodeTls, 'connect').mockImplementation(((...args: Parameters<typeof nodeTls.connect>) => {
+		const connect = jest.spyOn(nodeTls, 'connect').mockImplementation(((
+			...args: Parameters<typeof nodeTls.connect>
+		) => {
 			const socket = realConnect(...args);
 			socket.once('secureConnect', () => negotiated.push(socket.getProtocol()));
 			return socket;
 		}) as typeof nodeTls.connect);
 		try {
-			const { output, log } = await runWithLog(credentials(server, 'explicit'), { operation: 'download', path: '/twelve.txt' });
+			const { output, log } = await runWithLog(credentials(server, 'explicit'), {
+				operation: 'download',
+				path: '/twelve.txt',
+			});
 			expect((await readBinary(output[0].binary!.data)).toString()).toBe('tls 1.2 only');
 			expect(log).toMatch(/Control socket is using: TLSv1\.2/);
 		} finally {

@@ -3,8 +3,14 @@
  * FTP, through a fault-injecting proxy on loopback: resume with REST, retry limits, clean-up of temporary uploads, no
  * partial file under the target name. Needs root (see test/interop/README.md).
  */
-import { cleanupBinaryData, initBinaryData } from '../helpers/n8nHarness';
-import { onDisk, startInteropServers, writeAsUser, type InteropServer, type InteropServers } from '../helpers/interopServers';
+import { cleanupBinaryData, initBinaryData } from '../../tools/n8nHarness';
+import {
+	onDisk,
+	startInteropServers,
+	writeAsUser,
+	type InteropServer,
+	type InteropServers,
+} from '../helpers/interopServers';
 import { describeTransferFaults } from '../helpers/transferFaultScenarios';
 
 let run: InteropServers;
@@ -14,7 +20,8 @@ beforeAll(async () => {
 	await initBinaryData();
 	run = await startInteropServers();
 	const found = run.servers.find((server) => server.name === 'vsftpd-explicit');
-	if (!found?.tlsAllowsPlain) throw new Error('vsftpd-explicit (plain FTP allowed) is not in servers.json');
+	if (!found?.tlsAllowsPlain)
+		throw new Error('vsftpd-explicit (plain FTP allowed) is not in servers.json');
 	vsftpd = found;
 }, 120_000);
 

@@ -3,8 +3,11 @@ import {
 	eprtCommand,
 	plainAddress,
 	portCommand,
-} from '../../nodes/FtpAutomation/transport/activeMode';
-import { parsePortRange, toConnectionSettings } from '../../nodes/FtpAutomation/transport/settings';
+} from '../../nodes/FtpAutomation/transport/ftp/activeMode';
+import {
+	parsePortRange,
+	toConnectionSettings,
+} from '../../nodes/FtpAutomation/transport/ftp/settings';
 
 describe('active-mode commands', () => {
 	it('writes PORT with the port split into two bytes', () => {
@@ -26,7 +29,9 @@ describe('active-mode commands', () => {
 
 	it('tries every port of a range once, starting anywhere in it', () => {
 		expect(candidatePorts(undefined)).toEqual([0]);
-		expect(candidatePorts({ low: 50_000, high: 50_003 }, () => 0.5)).toEqual([50_002, 50_003, 50_000, 50_001]);
+		expect(candidatePorts({ low: 50_000, high: 50_003 }, () => 0.5)).toEqual([
+			50_002, 50_003, 50_000, 50_001,
+		]);
 		expect(candidatePorts({ low: 50_000, high: 50_000 }, () => 0.99)).toEqual([50_000]);
 	});
 });
@@ -41,12 +46,21 @@ describe('active-mode settings', () => {
 		expect(parsePortRange(50_000)).toEqual({ low: 50_000, high: 50_000 });
 	});
 
-	it.each(['0-10', '50000-70000', '50100-50000', 'fifty', '50000-', '1,2'])('rejects the range %s', (range) => {
-		expect(() => parsePortRange(range)).toThrow(`The active-mode port range "${range}" is not valid`);
-	});
+	it.each(['0-10', '50000-70000', '50100-50000', 'fifty', '50000-', '1,2'])(
+		'rejects the range %s',
+		(range) => {
+			expect(() => parsePortRange(range)).toThrow(
+				`The active-mode port range "${range}" is not valid`,
+			);
+		},
+	);
 
 	it('is passive by default and ignores active fields then', () => {
-		const settings = toConnectionSettings({ ...base, activeAddress: 'not checked', activePortRange: 'nor this' });
+		const settings = toConnectionSettings({
+			...base,
+			activeAddress: 'not checked',
+			activePortRange: 'nor this',
+		});
 		expect(settings.dataConnection).toBe('passive');
 		expect(settings.activeAddress).toBeUndefined();
 		expect(settings.activePorts).toBeUndefined();

@@ -1,7 +1,10 @@
 import type { PeerCertificate } from 'node:tls';
 
 import { ConnectionLog } from '../../nodes/FtpAutomation/transport/connectionLog';
-import { describeCertificate, distinguishedName } from '../../nodes/FtpAutomation/transport/tlsFacts';
+import {
+	describeCertificate,
+	distinguishedName,
+} from '../../nodes/FtpAutomation/transport/ftp/tlsFacts';
 
 describe('ConnectionLog parts', () => {
 	it('returns the lines added since a mark, timestamped', () => {
@@ -9,7 +12,10 @@ describe('ConnectionLog parts', () => {
 		log.add('connect');
 		const mark = log.mark();
 		log.add('> RETR /a\n< 150 ok');
-		expect(log.since(mark).map((line) => line.replace(/^\S+ /, ''))).toEqual(['> RETR /a', '< 150 ok']);
+		expect(log.since(mark).map((line) => line.replace(/^\S+ /, ''))).toEqual([
+			'> RETR /a',
+			'< 150 ok',
+		]);
 		expect(log.since(0)).toHaveLength(3);
 		expect(log.since(log.mark())).toEqual([]);
 	});
@@ -34,10 +40,15 @@ describe('ConnectionLog parts', () => {
 
 describe('certificate facts', () => {
 	it('writes distinguished names, including repeated attributes', () => {
-		expect(distinguishedName({ CN: 'ftp.example.com', O: 'Example' } as unknown as PeerCertificate['subject'])).toBe(
-			'CN=ftp.example.com, O=Example',
+		expect(
+			distinguishedName({
+				CN: 'ftp.example.com',
+				O: 'Example',
+			} as unknown as PeerCertificate['subject']),
+		).toBe('CN=ftp.example.com, O=Example');
+		expect(distinguishedName({ OU: ['a', 'b'] } as unknown as PeerCertificate['subject'])).toBe(
+			'OU=a+b',
 		);
-		expect(distinguishedName({ OU: ['a', 'b'] } as unknown as PeerCertificate['subject'])).toBe('OU=a+b');
 		expect(distinguishedName(undefined)).toBe('(none)');
 	});
 
@@ -49,7 +60,10 @@ describe('certificate facts', () => {
 describe('multi-line replies', () => {
 	it('keep the reply marker on every line when they arrive in one piece', () => {
 		const log = new ConnectionLog();
-		expect(log.add('< 220-ftp-srv test server\r\n220 Ready\r\n')).toEqual(['< 220-ftp-srv test server', '< 220 Ready']);
+		expect(log.add('< 220-ftp-srv test server\r\n220 Ready\r\n')).toEqual([
+			'< 220-ftp-srv test server',
+			'< 220 Ready',
+		]);
 		expect(log.add('Listing received: 2 lines')).toEqual(['Listing received: 2 lines']);
 	});
 });

@@ -1,10 +1,35 @@
 import type { ListEntry } from '../../nodes/FtpAutomation/transport';
-import { changesToEmit, stateOfExisting, versionOf, type ChangeRules, type WatchState } from '../../nodes/FtpAutomationTrigger/fileChanges';
+import {
+	changesToEmit,
+	stateOfExisting,
+	versionOf,
+	type ChangeRules,
+	type WatchState,
+} from '../../nodes/FtpAutomation/trigger/fileChanges';
 
-const file = (path: string, size: number, modifiedAt: string | null = '2026-11-24T08:00:00.000Z'): ListEntry =>
-	({ name: path.split('/').pop()!, path, type: 'file', size, modifiedAt, permissions: null, owner: null, group: null }) as unknown as ListEntry;
+const file = (
+	path: string,
+	size: number,
+	modifiedAt: string | null = '2026-11-24T08:00:00.000Z',
+): ListEntry =>
+	({
+		name: path.split('/').pop()!,
+		path,
+		type: 'file',
+		size,
+		modifiedAt,
+		permissions: null,
+		owner: null,
+		group: null,
+	}) as unknown as ListEntry;
 
-const rules = (overrides: Partial<ChangeRules> = {}): ChangeRules => ({ event: 'fileCreatedOrUpdated', stableForMs: 0, maxFiles: 100, now: 1_000_000, ...overrides });
+const rules = (overrides: Partial<ChangeRules> = {}): ChangeRules => ({
+	event: 'fileCreatedOrUpdated',
+	stableForMs: 0,
+	maxFiles: 100,
+	now: 1_000_000,
+	...overrides,
+});
 
 /** Runs one decision and accepts everything that was due, as a poll that emitted all of it. */
 function poll(files: ListEntry[], state: WatchState, overrides: Partial<ChangeRules> = {}) {
@@ -27,8 +52,13 @@ describe('changesToEmit', () => {
 		const state = stateOfExisting([file('/a', 1)]);
 		const created = poll([file('/a', 2), file('/b', 1)], state, { event: 'fileCreated' });
 		expect(created.emitted).toEqual(['fileCreated /b']);
-		expect(poll([file('/a', 2), file('/b', 1)], created.state, { event: 'fileCreatedOrUpdated' }).emitted).toEqual([]);
-		expect(poll([file('/a', 2), file('/b', 1)], state, { event: 'fileUpdated' }).emitted).toEqual(['fileUpdated /a']);
+		expect(
+			poll([file('/a', 2), file('/b', 1)], created.state, { event: 'fileCreatedOrUpdated' })
+				.emitted,
+		).toEqual([]);
+		expect(poll([file('/a', 2), file('/b', 1)], state, { event: 'fileUpdated' }).emitted).toEqual([
+			'fileUpdated /a',
+		]);
 	});
 
 	it('holds a file back until it has stayed the same for Stable For, restarting the wait when it grows', () => {
@@ -45,7 +75,12 @@ describe('changesToEmit', () => {
 	});
 
 	it('emits at most Max Files, oldest first; the rest stay due', () => {
-		const files = [file('/c', 1, '2026-01-03T00:00:00.000Z'), file('/a', 1, '2026-01-01T00:00:00.000Z'), file('/b', 1, '2026-01-02T00:00:00.000Z'), file('/n', 1, null)];
+		const files = [
+			file('/c', 1, '2026-01-03T00:00:00.000Z'),
+			file('/a', 1, '2026-01-01T00:00:00.000Z'),
+			file('/b', 1, '2026-01-02T00:00:00.000Z'),
+			file('/n', 1, null),
+		];
 		let result = poll(files, stateOfExisting([]), { maxFiles: 2 });
 		expect(result.emitted).toEqual(['fileCreated /a', 'fileCreated /b']);
 		result = poll(files, result.state, { maxFiles: 2 });
@@ -61,7 +96,10 @@ describe('changesToEmit', () => {
 	});
 
 	it('records only what was accepted: a file that could not be emitted stays due', () => {
-		const files = [file('/a', 1, '2026-01-01T00:00:00.000Z'), file('/b', 1, '2026-01-02T00:00:00.000Z')];
+		const files = [
+			file('/a', 1, '2026-01-01T00:00:00.000Z'),
+			file('/b', 1, '2026-01-02T00:00:00.000Z'),
+		];
 		const { due, accept } = changesToEmit(files, stateOfExisting([]), rules());
 		const state = accept(due.slice(0, 1));
 		expect(state.seen).toEqual({ '/a': versionOf(files[0]) });

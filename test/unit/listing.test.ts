@@ -1,16 +1,27 @@
 import { FileInfo, FileType } from 'basic-ftp';
 
+import { isPlainName } from '../../nodes/FtpAutomation/transport/entryNames';
+import { toRemoteEntry } from '../../nodes/FtpAutomation/transport/ftp/listingText';
 import { globFilter, includes, toListEntry } from '../../nodes/FtpAutomation/transport/listing';
-import { isPlainName } from '../../nodes/FtpAutomation/transport/listingText';
 
 function info(name: string, type: FileType, extra: Partial<FileInfo> = {}): FileInfo {
 	return Object.assign(new FileInfo(name), { type, size: 10 }, extra);
 }
 
+/** What List outputs for an FTP listing entry: basic-ftp's FileInfo, seen through the FTP protocol. */
+function listed(fileInfo: FileInfo, directory: string) {
+	return toListEntry(toRemoteEntry(fileInfo), directory);
+}
+
 describe('toListEntry', () => {
 	it('converts a file with permissions, owner and an exact date', () => {
-		const entry = toListEntry(
-			info('a.csv', FileType.File, { permissions: { user: 6, group: 4, world: 0 }, user: 'alice', group: 'staff', modifiedAt: new Date('2026-11-01T10:00:00Z') }),
+		const entry = listed(
+			info('a.csv', FileType.File, {
+				permissions: { user: 6, group: 4, world: 0 },
+				user: 'alice',
+				group: 'staff',
+				modifiedAt: new Date('2026-11-01T10:00:00Z'),
+			}),
 			'/in',
 		);
 		expect(entry).toEqual({
@@ -26,33 +37,43 @@ describe('toListEntry', () => {
 	});
 
 	it('gives null for what the server did not say, and the target of a link', () => {
-		const entry = toListEntry(info('latest', FileType.SymbolicLink, { link: 'releases/v2' }), '/');
-		expect(entry).toMatchObject({ path: '/latest', type: 'symbolicLink', modifiedAt: null, permissions: null, owner: null, target: 'releases/v2' });
-		expect(toListEntry(info('sub', FileType.Directory), '/x').type).toBe('directory');
+		const entry = listed(info('latest', FileType.SymbolicLink, { link: 'releases/v2' }), '/');
+		expect(entry).toMatchObject({
+			path: '/latest',
+			type: 'symbolicLink',
+			modifiedAt: null,
+			permissions: null,
+			owner: null,
+			target: 'releases/v2',
+		});
+		expect(listed(info('sub', FileType.Directory), '/x').type).toBe('directory');
 	});
 });
 
 describe('toListEntry sizes', () => {
 	it('makes a size that is no size (negative, not a number, beyond 2^53) null', () => {
-		for (const size of [-1, Number.NaN, 1e30]) expect(toListEntry(info('f', FileType.File, { size }), '/').size).toBeNull();
-		expect(toListEntry(info('f', FileType.File, { size: 0 }), '/').size).toBe(0);
+		for (const size of [-1, Number.NaN, 1e30])
+			expect(listed(info('f', FileType.File, { size }), '/').size).toBeNull();
+		expect(listed(info('f', FileType.File, { size: 0 }), '/').size).toBe(0);
 	});
 });
 
 describe('isPlainName', () => {
 	it('accepts only a name inside the folder: no ., .., path, or control character', () => {
-		expect(['.', '..', '', 'a/b.txt', '../../etc/passwd', 'cr\rname.txt', 'tab\tname', 'a', 'back\\slash', 'ä ö.csv'].map(isPlainName)).toEqual([
-			false,
-			false,
-			false,
-			false,
-			false,
-			false,
-			false,
-			true,
-			true,
-			true,
-		]);
+		expect(
+			[
+				'.',
+				'..',
+				'',
+				'a/b.txt',
+				'../../etc/passwd',
+				'cr\rname.txt',
+				'tab\tname',
+				'a',
+				'back\\slash',
+				'ä ö.csv',
+			].map(isPlainName),
+		).toEqual([false, false, false, false, false, false, false, true, true, true]);
 	});
 });
 

@@ -1,5 +1,9 @@
-import { ancestorsAndSelf, checkPath, resolvePath } from '../../nodes/FtpAutomation/transport/paths';
-import { FtpFailure } from '../../nodes/FtpAutomation/transport';
+import {
+	ancestorsAndSelf,
+	checkPath,
+	resolvePath,
+} from '../../nodes/FtpAutomation/transport/paths';
+import { RemoteFailure } from '../../nodes/FtpAutomation/transport';
 
 describe('checkPath', () => {
 	it.each([
@@ -7,7 +11,7 @@ describe('checkPath', () => {
 		['report.csv\n', 'line feed'],
 		['a\0b', 'NUL'],
 	])('rejects %j naming the control character', (path, named) => {
-		expect(() => checkPath(path)).toThrow(FtpFailure);
+		expect(() => checkPath(path)).toThrow(RemoteFailure);
 		expect(() => checkPath(path)).toThrow(named);
 	});
 

@@ -1,17 +1,22 @@
-import { parsePemCertificates, secretsOf, tlsConnectOptions, toConnectionSettings } from '../../nodes/FtpAutomation/transport/settings';
-import { FtpFailure } from '../../nodes/FtpAutomation/transport';
+import {
+	parsePemCertificates,
+	secretsOf,
+	tlsConnectOptions,
+	toConnectionSettings,
+} from '../../nodes/FtpAutomation/transport/ftp/settings';
+import { RemoteFailure } from '../../nodes/FtpAutomation/transport';
 import { checkServerIdentity, rootCertificates, type PeerCertificate } from 'node:tls';
 
 const base = { host: 'ftp.example.com', port: 21, username: 'alice', password: 'pw' };
 
-function failureOf(run: () => unknown): FtpFailure {
+function failureOf(run: () => unknown): RemoteFailure {
 	try {
 		run();
 	} catch (error) {
-		if (error instanceof FtpFailure) return error;
+		if (error instanceof RemoteFailure) return error;
 		throw error;
 	}
-	throw new Error('expected an FtpFailure');
+	throw new Error('expected an RemoteFailure');
 }
 
 describe('toConnectionSettings', () => {
@@ -30,14 +35,27 @@ describe('toConnectionSettings', () => {
 	});
 
 	it('maps insecure mode, timeout and implicit TLS', () => {
-		const settings = toConnectionSettings({ ...base, security: 'implicit', port: 990, allowUnauthorizedCerts: true, connectionTimeout: 5 });
+		const settings = toConnectionSettings({
+			...base,
+			security: 'implicit',
+			port: 990,
+			allowUnauthorizedCerts: true,
+			connectionTimeout: 5,
+		});
 		expect(settings).toMatchObject({ security: 'implicit', port: 990, timeoutMs: 5000 });
 		expect(settings.tls?.rejectUnauthorized).toBe(false);
 	});
 
 	it('logs in anonymously with the e-mail password, ignoring user and password fields', () => {
-		expect(toConnectionSettings({ ...base, anonymous: true })).toMatchObject({ user: 'anonymous', password: 'anonymous@', anonymous: true });
-		expect(toConnectionSettings({ ...base, anonymous: true, anonymousPassword: 'me@example.com' }).password).toBe('me@example.com');
+		expect(toConnectionSettings({ ...base, anonymous: true })).toMatchObject({
+			user: 'anonymous',
+			password: 'anonymous@',
+			anonymous: true,
+		});
+		expect(
+			toConnectionSettings({ ...base, anonymous: true, anonymousPassword: 'me@example.com' })
+				.password,
+		).toBe('me@example.com');
 	});
 
 	it.each([0, 65536, -1, 21.5, 'abc'])('rejects port %p naming the valid range', (port) => {
@@ -47,14 +65,20 @@ describe('toConnectionSettings', () => {
 	});
 
 	it('rejects an empty host and a host written as a URL', () => {
-		expect(failureOf(() => toConnectionSettings({ ...base, host: '  ' })).message).toContain('no host');
-		const url = failureOf(() => toConnectionSettings({ ...base, host: 'ftps://files.example.com/in' }));
+		expect(failureOf(() => toConnectionSettings({ ...base, host: '  ' })).message).toContain(
+			'no host',
+		);
+		const url = failureOf(() =>
+			toConnectionSettings({ ...base, host: 'ftps://files.example.com/in' }),
+		);
 		expect(url.message).toContain('URL scheme');
 		expect(url.hint).toContain('files.example.com');
 	});
 
 	it('requires a username unless anonymous', () => {
-		expect(failureOf(() => toConnectionSettings({ ...base, username: '' })).message).toContain('no username');
+		expect(failureOf(() => toConnectionSettings({ ...base, username: '' })).message).toContain(
+			'no username',
+		);
 	});
 
 	it('does not send an IP address as SNI name', () => {
@@ -62,10 +86,17 @@ describe('toConnectionSettings', () => {
 	});
 
 	it('checks the certificate against serverName when it is set', () => {
-		const settings = toConnectionSettings({ ...base, host: '10.0.0.5', serverName: 'files.example.com' });
+		const settings = toConnectionSettings({
+			...base,
+			host: '10.0.0.5',
+			serverName: 'files.example.com',
+		});
 		const check = settings.tls?.checkServerIdentity;
 		expect(check).toBeDefined();
-		const certificate = { subject: { CN: 'files.example.com' }, subjectaltname: 'DNS:files.example.com' } as unknown as PeerCertificate;
+		const certificate = {
+			subject: { CN: 'files.example.com' },
+			subjectaltname: 'DNS:files.example.com',
+		} as unknown as PeerCertificate;
 		expect(check?.('10.0.0.5', certificate)).toBeUndefined();
 		expect(checkServerIdentity('10.0.0.5', certificate)?.message).toContain('does not match');
 	});
@@ -77,15 +108,26 @@ describe('toConnectionSettings', () => {
 	});
 
 	it('rejects a CA certificate that is not PEM', () => {
-		expect(failureOf(() => toConnectionSettings({ ...base, caCertificate: 'MIIB...' })).message).toContain('PEM');
+		expect(
+			failureOf(() => toConnectionSettings({ ...base, caCertificate: 'MIIB...' })).message,
+		).toContain('PEM');
 	});
 });
 
 describe('parsePemCertificates', () => {
 	it('re-wraps a PEM whose line breaks were flattened by a single-line input', () => {
 		const body = 'B'.repeat(130);
-		const [certificate] = parsePemCertificates(`-----BEGIN CERTIFICATE----- ${body.slice(0, 64)} ${body.slice(64)} -----END CERTIFICATE-----`);
-		expect(certificate.split('\n')).toEqual(['-----BEGIN CERTIFICATE-----', body.slice(0, 64), body.slice(64, 128), body.slice(128), '-----END CERTIFICATE-----', '']);
+		const [certificate] = parsePemCertificates(
+			`-----BEGIN CERTIFICATE----- ${body.slice(0, 64)} ${body.slice(64)} -----END CERTIFICATE-----`,
+		);
+		expect(certificate.split('\n')).toEqual([
+			'-----BEGIN CERTIFICATE-----',
+			body.slice(0, 64),
+			body.slice(64, 128),
+			body.slice(128),
+			'-----END CERTIFICATE-----',
+			'',
+		]);
 	});
 
 	it('keeps every certificate of a chain', () => {
@@ -97,14 +139,28 @@ describe('parsePemCertificates', () => {
 describe('data connection, encoding and TLS hardening settings', () => {
 	it('defaults to the control host for PASV, EPSV first, UTF-8 and TLS 1.2', () => {
 		const settings = toConnectionSettings(base);
-		expect(settings).toMatchObject({ passiveAddress: 'controlHost', disableEpsv: false, encoding: 'utf8' });
+		expect(settings).toMatchObject({
+			passiveAddress: 'controlHost',
+			disableEpsv: false,
+			encoding: 'utf8',
+		});
 		expect(settings.tls?.minVersion).toBe('TLSv1.2');
 		expect(settings.pinnedFingerprint).toBeUndefined();
 	});
 
 	it('maps the options', () => {
-		const settings = toConnectionSettings({ ...base, passiveAddress: 'serverReported', disableEpsv: true, encoding: 'latin1', minTlsVersion: 'TLSv1.3' });
-		expect(settings).toMatchObject({ passiveAddress: 'serverReported', disableEpsv: true, encoding: 'latin1' });
+		const settings = toConnectionSettings({
+			...base,
+			passiveAddress: 'serverReported',
+			disableEpsv: true,
+			encoding: 'latin1',
+			minTlsVersion: 'TLSv1.3',
+		});
+		expect(settings).toMatchObject({
+			passiveAddress: 'serverReported',
+			disableEpsv: true,
+			encoding: 'latin1',
+		});
 		expect(settings.tls?.minVersion).toBe('TLSv1.3');
 	});
 
@@ -116,14 +172,26 @@ describe('data connection, encoding and TLS hardening settings', () => {
 	});
 
 	it('ignores TLS-only fields for plain FTP', () => {
-		expect(toConnectionSettings({ ...base, security: 'none', certificateFingerprint: 'nonsense' }).pinnedFingerprint).toBeUndefined();
+		expect(
+			toConnectionSettings({ ...base, security: 'none', certificateFingerprint: 'nonsense' })
+				.pinnedFingerprint,
+		).toBeUndefined();
 	});
 
 	it.each([
 		[{ encoding: 'cp1252' }, 'Unknown File Name Encoding "cp1252"'],
 		[{ minTlsVersion: 'TLSv1.1' }, 'Unknown minimum TLS version "TLSv1.1"'],
-		[{ clientPrivateKey: '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----' }, 'The client certificate is missing'],
-		[{ clientCertificate: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----', clientPrivateKey: 'secret' }, 'The client key is not a PEM private key'],
+		[
+			{ clientPrivateKey: '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----' },
+			'The client certificate is missing',
+		],
+		[
+			{
+				clientCertificate: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----',
+				clientPrivateKey: 'secret',
+			},
+			'The client key is not a PEM private key',
+		],
 	])('rejects %p', (fields, message) => {
 		expect(failureOf(() => toConnectionSettings({ ...base, ...fields })).message).toBe(message);
 	});
@@ -131,14 +199,25 @@ describe('data connection, encoding and TLS hardening settings', () => {
 
 describe('secretsOf', () => {
 	it('covers the password, the anonymous password, and the client key with each of its lines', async () => {
-		const { testClientCertificate } = await import('../helpers/certificates');
+		const { testClientCertificate } = await import('../../tools/certificates');
 		const client = await testClientCertificate();
 		expect(secretsOf(toConnectionSettings({ ...base }))).toEqual(['pw']);
-		expect(secretsOf(toConnectionSettings({ ...base, anonymous: true, anonymousPassword: 'ops@example.com' }))).toEqual(['ops@example.com']);
+		expect(
+			secretsOf(
+				toConnectionSettings({ ...base, anonymous: true, anonymousPassword: 'ops@example.com' }),
+			),
+		).toEqual(['ops@example.com']);
 		const withKey = secretsOf(
-			toConnectionSettings({ ...base, security: 'explicit', clientCertificate: client.cert, clientPrivateKey: client.key }),
+			toConnectionSettings({
+				...base,
+				security: 'explicit',
+				clientCertificate: client.cert,
+				clientPrivateKey: client.key,
+			}),
 		);
-		const keyBody = client.key.split('\n').filter((line) => line !== '' && !line.startsWith('-----'));
+		const keyBody = client.key
+			.split('\n')
+			.filter((line) => line !== '' && !line.startsWith('-----'));
 		expect(withKey).toEqual(expect.arrayContaining(['pw', ...keyBody]));
 		expect(withKey.some((secret) => secret.includes('BEGIN PRIVATE KEY'))).toBe(true);
 	});
@@ -146,13 +225,40 @@ describe('secretsOf', () => {
 
 describe('tlsConnectOptions', () => {
 	it('gives every connection of one credential the same secure context, and none for plain FTP', () => {
-		const settings = toConnectionSettings({ host: 'ftp.example.com', security: 'explicit', username: 'u', password: 'p' });
+		const settings = toConnectionSettings({
+			host: 'ftp.example.com',
+			security: 'explicit',
+			username: 'u',
+			password: 'p',
+		});
 		const first = tlsConnectOptions(settings);
 		const second = tlsConnectOptions(settings);
 		expect(first?.secureContext).toBeDefined();
 		expect(second?.secureContext).toBe(first?.secureContext);
-		expect(first).toMatchObject({ host: 'ftp.example.com', servername: 'ftp.example.com', rejectUnauthorized: true });
-		expect(tlsConnectOptions(toConnectionSettings({ host: 'ftp.example.com', security: 'explicit', username: 'u', password: 'p' }))?.secureContext).not.toBe(first?.secureContext);
-		expect(tlsConnectOptions(toConnectionSettings({ host: 'ftp.example.com', security: 'none', username: 'u', password: 'p' }))).toBeUndefined();
+		expect(first).toMatchObject({
+			host: 'ftp.example.com',
+			servername: 'ftp.example.com',
+			rejectUnauthorized: true,
+		});
+		expect(
+			tlsConnectOptions(
+				toConnectionSettings({
+					host: 'ftp.example.com',
+					security: 'explicit',
+					username: 'u',
+					password: 'p',
+				}),
+			)?.secureContext,
+		).not.toBe(first?.secureContext);
+		expect(
+			tlsConnectOptions(
+				toConnectionSettings({
+					host: 'ftp.example.com',
+					security: 'none',
+					username: 'u',
+					password: 'p',
+				}),
+			),
+		).toBeUndefined();
 	});
 });

@@ -1,7 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
-import type { UseSession } from '../transport';
-import { optionsField, remotePathField } from './descriptions';
+import { createFolder, DEFAULTS, type UseSession } from '../transport';
+import { optionsField, remotePathField } from './fields';
 
 export const description: INodeProperties[] = [
 	remotePathField('createFolder', {
@@ -13,7 +13,7 @@ export const description: INodeProperties[] = [
 			displayName: 'Recursive',
 			name: 'recursive',
 			type: 'boolean',
-			default: true,
+			default: DEFAULTS.createFolderRecursive,
 			description: 'Whether to create missing parent folders too',
 		},
 	]),
@@ -25,12 +25,11 @@ export async function execute(
 	itemIndex: number,
 ): Promise<INodeExecutionData[]> {
 	const options = this.getNodeParameter('options', itemIndex, {}) as { recursive?: boolean };
-	const result = await use(
-		async (session) =>
-			await session.createFolder(
-				this.getNodeParameter('path', itemIndex),
-				options.recursive ?? true,
-			),
-	);
-	return [{ json: { ...result }, pairedItem: { item: itemIndex } }];
+	const path = this.getNodeParameter('path', itemIndex);
+	const result = await use(async (session) => {
+		const folder = session.resolve(path);
+		const recursive = options.recursive ?? DEFAULTS.createFolderRecursive;
+		return { path: folder, created: await createFolder(session, folder, recursive) };
+	});
+	return [{ json: result, pairedItem: { item: itemIndex } }];
 }

@@ -1,14 +1,12 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
-import type { UseSession } from '../transport';
 import {
-	concurrencyOption,
-	optionsField,
-	remotePathField,
 	walkLimitOptions,
 	walkLimitsOf,
 	type WalkLimitOptions,
-} from './descriptions';
+} from '../descriptions/sharedFields';
+import { deleteFile, deleteFolder, type UseSession } from '../transport';
+import { concurrencyOption, optionsField, remotePathField } from './fields';
 
 export const description: INodeProperties[] = [
 	remotePathField('delete', {
@@ -50,10 +48,14 @@ export async function execute(
 		folder?: boolean;
 		recursive?: boolean;
 	};
-	const result = await use(async (session) =>
-		options.folder
-			? await session.deleteFolder(path, options.recursive === true, walkLimitsOf(options))
-			: await session.deleteFile(path),
-	);
-	return [{ json: { ...result, deleted: true }, pairedItem: { item: itemIndex } }];
+	const deleted = await use(async (session) => {
+		const remotePath = session.resolve(path);
+		if (options.folder) {
+			await deleteFolder(session, remotePath, options.recursive === true, walkLimitsOf(options));
+		} else {
+			await deleteFile(session, remotePath);
+		}
+		return remotePath;
+	});
+	return [{ json: { path: deleted, deleted: true }, pairedItem: { item: itemIndex } }];
 }

@@ -1,15 +1,15 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import { downloadToBinary, type DownloadToBinaryOptions } from '../helpers/downloadToBinary';
+import { afterDownloadOptions } from '../descriptions/sharedFields';
 import type { UseSession } from '../transport';
 import {
-	afterDownloadOptions,
 	concurrencyOption,
 	optionsField,
 	remotePathField,
 	retriesOption,
 	shownFor,
-} from './descriptions';
+} from './fields';
 
 export const description: INodeProperties[] = [
 	remotePathField('download', {

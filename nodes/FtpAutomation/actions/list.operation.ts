@@ -5,17 +5,14 @@ import type {
 	INodeProperties,
 } from 'n8n-workflow';
 
-import { walkFolders, type IncludeEntries, type UseSession } from '../transport';
 import {
-	concurrencyOption,
 	globFilterField,
-	optionsField,
-	remotePathField,
-	retriesOption,
 	walkLimitOptions,
 	walkLimitsOf,
 	type WalkLimitOptions,
-} from './descriptions';
+} from '../descriptions/sharedFields';
+import { DEFAULTS, walkFolders, type IncludeEntries, type UseSession } from '../transport';
+import { concurrencyOption, optionsField, remotePathField, retriesOption } from './fields';
 
 export const description: INodeProperties[] = [
 	{
@@ -73,7 +70,7 @@ export async function execute(
 		filter: options.filter,
 		include: options.include,
 		recursive: options.recursive,
-		retries: options.retries ?? 2,
+		retries: options.retries ?? DEFAULTS.retries,
 		limits: walkLimitsOf(options),
 	});
 	return entries.map((entry) => ({

@@ -1,7 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
-import type { UseSession } from '../transport';
-import { optionsField, remotePathField } from './descriptions';
+import { DEFAULTS, movePath, type UseSession } from '../transport';
+import { optionsField, remotePathField } from './fields';
 
 export const description: INodeProperties[] = [
 	remotePathField('rename', {
@@ -21,7 +21,7 @@ export const description: INodeProperties[] = [
 			displayName: 'Create Directories',
 			name: 'createDirectories',
 			type: 'boolean',
-			default: false,
+			default: DEFAULTS.renameCreatesDirectories,
 			description: 'Whether to create missing folders on the way to the new path',
 		},
 	]),
@@ -35,13 +35,14 @@ export async function execute(
 	const options = this.getNodeParameter('options', itemIndex, {}) as {
 		createDirectories?: boolean;
 	};
-	const result = await use(
-		async (session) =>
-			await session.rename(
-				this.getNodeParameter('oldPath', itemIndex),
-				this.getNodeParameter('newPath', itemIndex),
-				{ createDirectories: options.createDirectories === true },
-			),
-	);
-	return [{ json: { ...result }, pairedItem: { item: itemIndex } }];
+	const oldPath = this.getNodeParameter('oldPath', itemIndex);
+	const newPath = this.getNodeParameter('newPath', itemIndex);
+	const createDirectories = options.createDirectories ?? DEFAULTS.renameCreatesDirectories;
+	const result = await use(async (session) => {
+		const from = session.resolve(oldPath, 'Old Path');
+		const to = session.resolve(newPath, 'New Path');
+		await movePath(session, from, to, { createDirectories });
+		return { oldPath: from, newPath: to };
+	});
+	return [{ json: result, pairedItem: { item: itemIndex } }];
 }

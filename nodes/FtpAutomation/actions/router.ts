@@ -2,9 +2,8 @@ import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import pLimit from 'p-limit';
 
 import { toNodeError } from '../helpers/nodeError';
-import { SessionPool, toConnectionSettings, type UseSession } from '../transport';
+import { DEFAULTS, SessionPool, toConnectionSettings, type UseSession } from '../transport';
 import * as createFolder from './createFolder.operation';
-import { MAX_CONCURRENCY } from './descriptions';
 import * as deleteOperation from './delete.operation';
 import * as download from './download.operation';
 import * as list from './list.operation';
@@ -26,8 +25,9 @@ const CONCURRENT_OPERATIONS = new Set<FtpOperation>(['list', 'download', 'upload
 
 function concurrencyOf(context: IExecuteFunctions, operation: FtpOperation): number {
 	if (!CONCURRENT_OPERATIONS.has(operation)) return 1;
-	const wanted = Number(context.getNodeParameter('options.concurrency', 0, 1));
-	return Number.isFinite(wanted) ? Math.min(MAX_CONCURRENCY, Math.max(1, Math.floor(wanted))) : 1;
+	const wanted = Number(context.getNodeParameter('options.concurrency', 0, DEFAULTS.concurrency));
+	if (!Number.isFinite(wanted)) return DEFAULTS.concurrency;
+	return Math.min(DEFAULTS.maxConcurrency, Math.max(1, Math.floor(wanted)));
 }
 
 /**

@@ -2,14 +2,14 @@ import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n
 import { Readable } from 'node:stream';
 
 import { binaryInputSource } from '../helpers/binaryInput';
-import type { IfExists, UseSession } from '../transport';
+import { DEFAULTS, uploadFile, type IfExists, type UseSession } from '../transport';
 import {
 	concurrencyOption,
 	optionsField,
 	remotePathField,
 	retriesOption,
 	shownFor,
-} from './descriptions';
+} from './fields';
 
 export const description: INodeProperties[] = [
 	remotePathField('upload', {
@@ -49,14 +49,14 @@ export const description: INodeProperties[] = [
 			displayName: 'Create Directories',
 			name: 'createDirectories',
 			type: 'boolean',
-			default: true,
+			default: DEFAULTS.uploadCreatesDirectories,
 			description: 'Whether to create missing folders on the way to the file',
 		},
 		{
 			displayName: 'If File Exists',
 			name: 'ifExists',
 			type: 'options',
-			default: 'overwrite',
+			default: DEFAULTS.ifExists,
 			options: [
 				{ name: 'Overwrite', value: 'overwrite', description: 'Replace the existing file' },
 				{
@@ -77,7 +77,7 @@ export const description: INodeProperties[] = [
 			displayName: 'Safe Upload (Temporary Name)',
 			name: 'atomicUpload',
 			type: 'boolean',
-			default: true,
+			default: DEFAULTS.atomicUpload,
 			description:
 				'Whether to upload to a hidden temporary name (.NAME.RANDOM.part) in the target folder and rename it onto the target only once the server has confirmed the whole file (and, where it supports SIZE, its size). A failed upload is deleted, so the target never holds a partial file. Turn off for servers that forbid renaming; a failed upload may then leave a partial file.',
 		},
@@ -111,11 +111,11 @@ export async function execute(
 			: async () => Readable.from(text);
 	const result = await use(
 		async (session) =>
-			await session.upload(openSource, path, {
-				createDirectories: options.createDirectories ?? true,
-				ifExists: options.ifExists ?? 'overwrite',
-				atomic: options.atomicUpload ?? true,
-				retries: options.retries ?? 2,
+			await uploadFile(session, openSource, session.resolve(path), {
+				createDirectories: options.createDirectories ?? DEFAULTS.uploadCreatesDirectories,
+				ifExists: options.ifExists ?? DEFAULTS.ifExists,
+				atomic: options.atomicUpload ?? DEFAULTS.atomicUpload,
+				retries: options.retries ?? DEFAULTS.retries,
 			}),
 	);
 	return [{ json: { ...result }, pairedItem: { item: itemIndex } }];

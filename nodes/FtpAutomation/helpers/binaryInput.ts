@@ -1,7 +1,7 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
 import { Readable } from 'node:stream';
 
-import { FtpFailure, TRANSFER_BUFFER_BYTES } from '../transport';
+import { RemoteFailure, TRANSFER_BUFFER_BYTES } from '../transport';
 
 /**
  * Opens the item's binary property as a stream, as often as asked (once per upload attempt): read from n8n's binary
@@ -17,7 +17,7 @@ export function binaryInputSource(
 	const binary = binaries[propertyName];
 	if (!binary) {
 		const available = Object.keys(binaries);
-		throw new FtpFailure(
+		throw new RemoteFailure(
 			'input',
 			available.length > 0
 				? `The input item has no binary field "${propertyName}"; its binary fields are: ${available.join(', ')}`

@@ -2,7 +2,14 @@ import { lookup } from 'mime-types';
 import type { IBinaryData, IDataObject, IExecuteFunctions, IPollFunctions } from 'n8n-workflow';
 import { posix } from 'node:path';
 
-import { hasControlCharacter, type FtpSession } from '../transport';
+import {
+	DEFAULTS,
+	deleteFile,
+	downloadFile,
+	hasControlCharacter,
+	movePath,
+	type RemoteSession,
+} from '../transport';
 
 export type AfterDownload = 'keep' | 'delete' | 'moveTo';
 
@@ -32,7 +39,7 @@ export function binaryFileName(remotePath: string): string {
  */
 export async function downloadToBinary(
 	context: IExecuteFunctions | IPollFunctions,
-	session: FtpSession,
+	session: RemoteSession,
 	path: unknown,
 	options: DownloadToBinaryOptions = {},
 ): Promise<{ json: IDataObject; binary: IBinaryData }> {
@@ -44,19 +51,20 @@ export async function downloadToBinary(
 			: undefined;
 	const fileName = binaryFileName(remotePath);
 	const mimeType = lookup(fileName) || 'application/octet-stream';
-	const { result: binary, size } = await session.download(
+	const { result: binary, size } = await downloadFile(
+		session,
 		remotePath,
 		async (stream) => await context.helpers.prepareBinaryData(stream, fileName, mimeType),
-		{ retries: options.retries ?? 2 },
+		{ retries: options.retries ?? DEFAULTS.retries },
 	);
 	// Only now is the file safe in n8n's store, so only now may it leave its folder on the server.
 	const json: IDataObject = { path: remotePath, size };
 	if (options.afterDownload === 'delete') {
-		await session.deleteFile(remotePath);
+		await deleteFile(session, remotePath);
 		json.deleted = true;
 	} else if (archiveFolder !== undefined) {
 		const movedTo = posix.join(archiveFolder, posix.basename(remotePath));
-		await session.rename(remotePath, movedTo, { createDirectories: true });
+		await movePath(session, remotePath, movedTo, { createDirectories: true });
 		json.movedTo = movedTo;
 	}
 	return { json, binary };

@@ -3,11 +3,11 @@ import { connect, isIP } from 'node:net';
 
 import {
 	explainFailure,
-	FtpFailure,
+	RemoteFailure,
 	STEP_LABELS,
 	type ConnectionSettings,
 	type FailureContext,
-	type FtpSession,
+	type RemoteSession,
 	type Security,
 } from '../transport';
 
@@ -28,7 +28,7 @@ export type DiagnosticStep = 0 | 1 | 2 | 3 | 4 | 5 | 6;
 export class StepFailure extends Error {
 	constructor(
 		readonly step: DiagnosticStep,
-		readonly failure: FtpFailure,
+		readonly failure: RemoteFailure,
 	) {
 		super(failure.message);
 		this.name = 'StepFailure';
@@ -36,11 +36,11 @@ export class StepFailure extends Error {
 }
 
 /**
- * Where a failure of FtpSession falls among the diagnostic steps, given that DNS and TCP already worked.
- * FtpSession.open labels its failures 'connect' (greeting; for implicit FTPS also the TLS handshake), 'tls',
+ * Where a failure of opening a session falls among the diagnostic steps, given that DNS and TCP already worked.
+ * Opening labels its failures 'connect' (greeting; for implicit FTPS also the TLS handshake), 'tls',
  * 'login' and 'directory' (PWD); listing fails as 'command'.
  */
-export function diagnosticStep(failure: FtpFailure, security: Security): DiagnosticStep {
+export function diagnosticStep(failure: RemoteFailure, security: Security): DiagnosticStep {
 	switch (failure.step) {
 		case 'settings':
 		case 'input':
@@ -59,7 +59,7 @@ export function diagnosticStep(failure: FtpFailure, security: Security): Diagnos
 }
 
 /** "Step 2 of 6, TCP connection: <cause> — <fix>", as one line for n8n's credential dialog. */
-export function describeFailure(step: DiagnosticStep, failure: FtpFailure): string {
+export function describeFailure(step: DiagnosticStep, failure: RemoteFailure): string {
 	const where =
 		step === 0
 			? STEP_LABELS.settings
@@ -121,24 +121,16 @@ export async function reachPort(
 /** The one-line summary of a successful test. */
 export function describeSuccess(
 	settings: ConnectionSettings,
-	session: FtpSession,
+	session: RemoteSession,
 	entries: number,
 ): string {
-	const security =
-		settings.security === 'none'
-			? 'plain FTP (not encrypted)'
-			: `${settings.security} FTPS (${session.tlsVersion ?? 'TLS version unknown'})`;
-	// A multi-line greeting (220-… 220 …) becomes one line; very long ones (ASCII art) are cut.
-	const banner = session.serverBanner
-		.split(/\r?\n/)
-		.map((line) => line.replace(/^220[ -]?/, '').trim())
-		.filter((line) => line !== '')
-		.join(' ');
-	const shown = banner.length > 200 ? `${banner.slice(0, 199)}…` : banner;
+	const { security, greeting, notes } = session.facts;
+	// Very long greetings (ASCII art) are cut.
+	const shown = greeting.length > 200 ? `${greeting.slice(0, 199)}…` : greeting;
 	return [
 		`Connected to ${settings.host}:${settings.port} over ${security}, logged in as ${settings.user},`,
-		`listed ${session.workingDirectory} (${entries} ${entries === 1 ? 'entry' : 'entries'}).`,
+		`listed ${session.homeDirectory} (${entries} ${entries === 1 ? 'entry' : 'entries'}).`,
 		`Server: ${shown === '' ? '(no greeting text)' : `"${shown}"`}.`,
-		`MLSD: ${session.supportsMlsd ? 'yes' : 'no (modification times via MDTM)'}.`,
+		...notes,
 	].join(' ');
 }

@@ -5,8 +5,8 @@ import type {
 } from 'n8n-workflow';
 
 import {
-	FtpFailure,
-	FtpSession,
+	RemoteFailure,
+	SessionPool,
 	toConnectionSettings,
 	type ConnectionSettings,
 } from '../transport';
@@ -29,19 +29,24 @@ export async function ftpAutomationApiTest(
 	credential: ICredentialsDecrypted,
 ): Promise<INodeCredentialTestResult> {
 	let settings: ConnectionSettings | undefined;
-	let session: FtpSession | undefined;
+	let pool: SessionPool | undefined;
 	try {
-		settings = toConnectionSettings(credential.data ?? {});
-		const addresses = await lookUpHost(settings); // step 1
-		await reachPort(settings, addresses); // step 2
-		session = await FtpSession.open(settings); // steps 3 (TLS), 4 (login), 5 (PWD)
-		const entries = await session.list('.'); // step 6
-		return { status: 'OK', message: describeSuccess(settings, session, entries.length) };
+		const checked = toConnectionSettings(credential.data ?? {});
+		settings = checked;
+		const addresses = await lookUpHost(checked); // step 1
+		await reachPort(checked, addresses); // step 2
+		pool = await SessionPool.open(checked, 1); // steps 3 (TLS), 4 (login), 5 (PWD)
+		const message = await pool.use(async (session) => {
+			// One listing of the login folder proves the data connection (step 6).
+			const { entries } = await session.listFolder(session.homeDirectory);
+			return describeSuccess(checked, session, entries.length);
+		});
+		return { status: 'OK', message };
 	} catch (error) {
 		if (error instanceof StepFailure) {
 			return { status: 'Error', message: describeFailure(error.step, error.failure) };
 		}
-		if (error instanceof FtpFailure) {
+		if (error instanceof RemoteFailure) {
 			const step = settings ? diagnosticStep(error, settings.security) : 0;
 			return { status: 'Error', message: describeFailure(step, error) };
 		}
@@ -50,6 +55,6 @@ export async function ftpAutomationApiTest(
 			message: `The connection test failed: ${error instanceof Error ? error.message : String(error)}`,
 		};
 	} finally {
-		session?.close();
+		pool?.close();
 	}
 }

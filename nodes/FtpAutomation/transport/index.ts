@@ -1,28 +1,33 @@
+/**
+ * The transport: everything that speaks to a server, below the node layer. The engine (sessions, the pool, retries,
+ * the verified download, the safe upload, the folder walk) is protocol-neutral and speaks to a protocol only through
+ * the contract in contract.ts; ftp/ is the FTP/FTPS implementation of it.
+ */
 export { ConnectionLog, MAX_ERROR_MESSAGE_CHARS, shortened } from './connectionLog';
+export type { RemoteConnection, RemoteEntry, ServerCapabilities, ServerFacts } from './contract';
+export { DEFAULTS } from './defaults';
+export { hasControlCharacter } from './entryNames';
 export {
-	explainFailure,
-	FtpFailure,
+	RemoteFailure,
 	STEP_LABELS,
 	type FailureContext,
-	type FtpStep,
-} from './errors';
-export { walkFolders, type ListOptions, type UseSession } from './folderWalk';
+	type FailureStep,
+	type FixInNode,
+} from './failures';
+export { explainFailure, toConnectionSettings, type Security } from './ftp';
+export { globFilter, type IncludeEntries, type ListEntry } from './listing';
+export type { ConnectionSettings } from './protocols';
 export {
-	FtpSession,
-	TRANSFER_BUFFER_BYTES,
-	type IfExists,
-	type SessionOptions,
-	type UploadOptions,
-	type UploadResult,
-} from './FtpSession';
+	createFolder,
+	deleteFile,
+	deleteFolder,
+	downloadFile,
+	movePath,
+	uploadFile,
+} from './remoteFiles';
+export type { IfExists, UploadOptions, UploadResult } from './safeUpload';
+export { RemoteSession, type SessionOptions } from './session';
 export { SessionPool } from './sessionPool';
-export { globFilter, toListEntry, type IncludeEntries, type ListEntry } from './listing';
-export { hasControlCharacter } from './listingText';
-export { checkPath } from './paths';
-export { DEFAULT_WALK_LIMITS, MAX_WALK_DEPTH, type WalkLimits } from './walkLimits';
-export {
-	secretsOf,
-	toConnectionSettings,
-	type ConnectionSettings,
-	type Security,
-} from './settings';
+export { TRANSFER_BUFFER_BYTES } from './streams';
+export { walkFolders, type ListOptions, type UseSession } from './walk/folderWalk';
+export { DEFAULT_WALK_LIMITS, MAX_WALK_DEPTH, type WalkLimits } from './walk/walkLimits';

@@ -1,9 +1,9 @@
-import { FileType, type FileInfo, type UnixPermissions } from 'basic-ftp';
 import { minimatch } from 'minimatch';
 
+import type { RemoteEntry, RemoteEntryType } from './contract';
 import { joinPath } from './paths';
 
-export type EntryType = 'file' | 'directory' | 'symbolicLink';
+export type EntryType = RemoteEntryType;
 export type IncludeEntries = 'files' | 'folders' | 'both';
 
 /** One row of a listing as the node outputs it. */
@@ -20,45 +20,26 @@ export interface ListEntry {
 	target?: string;
 }
 
-function entryType(info: FileInfo): EntryType {
-	if (info.type === FileType.Directory) return 'directory';
-	if (info.type === FileType.SymbolicLink) return 'symbolicLink';
-	return 'file';
-}
-
-function rwx(bits: number): string {
-	return `${bits & 4 ? 'r' : '-'}${bits & 2 ? 'w' : '-'}${bits & 1 ? 'x' : '-'}`;
-}
-
-export function formatPermissions(permissions: UnixPermissions | undefined): string | null {
-	if (!permissions) return null;
-	return rwx(permissions.user) + rwx(permissions.group) + rwx(permissions.world);
-}
-
-function validDate(date: Date | undefined): string | null {
-	return date && !Number.isNaN(date.getTime()) ? date.toISOString() : null;
-}
-
-/** Converts basic-ftp's FileInfo; `modifiedAt` is only what the server stated exactly (MLSD), never a guess from LIST. */
-export function toListEntry(info: FileInfo, directory: string): ListEntry {
+/** A listed entry as the node outputs it. */
+export function toListEntry(remote: RemoteEntry, directory: string): ListEntry {
 	const entry: ListEntry = {
-		name: info.name,
-		path: joinPath(directory, info.name),
-		type: entryType(info),
-		size: Number.isSafeInteger(info.size) && info.size >= 0 ? info.size : null,
-		modifiedAt: validDate(info.modifiedAt),
-		permissions: formatPermissions(info.permissions),
-		owner: info.user || null,
-		group: info.group || null,
+		name: remote.name,
+		path: joinPath(directory, remote.name),
+		type: remote.type,
+		size: remote.size,
+		modifiedAt: remote.modifiedAt,
+		permissions: remote.permissions,
+		owner: remote.owner,
+		group: remote.group,
 	};
-	if (entry.type === 'symbolicLink' && info.link) entry.target = info.link;
+	if (remote.target !== undefined) entry.target = remote.target;
 	return entry;
 }
 
 /** What a folder's listing says about it: equal fingerprints mean the same contents, to the second. */
-export function listingFingerprint(infos: FileInfo[]): string {
-	return infos
-		.map((info) => `${info.type}\t${info.name}\t${info.size}\t${info.rawModifiedAt}`)
+export function listingFingerprint(entries: RemoteEntry[]): string {
+	return entries
+		.map((entry) => `${entry.type}\t${entry.name}\t${entry.size}\t${entry.listedTime}`)
 		.sort()
 		.join('\n');
 }

@@ -1,7 +1,6 @@
 import { posix } from 'node:path';
 
-import { FtpFailure } from './errors';
-import { checkEncodable, type ControlEncoding } from './wireEncoding';
+import { RemoteFailure } from './failures';
 
 const CONTROL_CHARACTERS: Record<string, string> = {
 	'\r': 'a carriage return (CR)',
@@ -10,17 +9,13 @@ const CONTROL_CHARACTERS: Record<string, string> = {
 };
 
 /**
- * Rejects what must never reach the control connection: CR or LF would end the FTP command early and let
- * the rest of the text run as a second command; NUL truncates names on many servers; and a character the
- * connection's encoding cannot carry turns into another one (in Latin-1, even into CR or LF).
+ * Rejects what no protocol may be sent in a path: CR or LF would end an FTP command early and let the rest of the
+ * text run as a second command; NUL truncates names on many servers. What a protocol cannot carry beyond that (a
+ * character the FTP control encoding lacks) its connection rejects (RemoteConnection.checkPath).
  */
-export function checkPath(
-	value: unknown,
-	label = 'Path',
-	encoding: ControlEncoding = 'utf8',
-): string {
+export function checkPath(value: unknown, label = 'Path'): string {
 	if (typeof value !== 'string' || value.trim() === '') {
-		throw new FtpFailure(
+		throw new RemoteFailure(
 			'input',
 			`${label} is empty`,
 			`Enter the remote path, e.g. /inbound/report.csv.`,
@@ -28,13 +23,12 @@ export function checkPath(
 	}
 	const bad = /[\r\n\0]/.exec(value);
 	if (bad) {
-		throw new FtpFailure(
+		throw new RemoteFailure(
 			'input',
 			`${label} contains ${CONTROL_CHARACTERS[bad[0]]}, which FTP cannot carry: ${JSON.stringify(value)}`,
 			'Remove line breaks and control characters from the path (an expression may have added a trailing newline; try .trim()).',
 		);
 	}
-	checkEncodable(value, encoding, label);
 	return value;
 }
 

@@ -1,20 +1,20 @@
-import { FtpSession, type SessionOptions } from './FtpSession';
-import type { ConnectionSettings } from './settings';
+import type { ConnectionSettings } from './protocols';
+import { RemoteSession, type SessionOptions } from './session';
 
 /**
  * Up to `size` logged-in connections to one server, opened when work is waiting for one and reused for all later
- * work. basic-ftp runs one command at a time per connection, so N connections run N transfers at once; no more
+ * work. A connection runs one command at a time, so N connections run N transfers at once; no more
  * than `size` are ever open.
  */
 export class SessionPool {
-	private readonly sessions: FtpSession[] = [];
-	private readonly idle: FtpSession[] = [];
+	private readonly sessions: RemoteSession[] = [];
+	private readonly idle: RemoteSession[] = [];
 	private readonly waiting: Array<{
-		take: (session: FtpSession) => void;
+		take: (session: RemoteSession) => void;
 		fail: (error: Error) => void;
 	}> = [];
 	/** Sessions whose connecting and login lines an item's log has already shown. */
-	private readonly introduced = new WeakSet<FtpSession>();
+	private readonly introduced = new WeakSet<RemoteSession>();
 	private opening = 0;
 	/**
 	 * The first failed open: from then on the pool makes do with the connections it has (more of them only make
@@ -44,11 +44,11 @@ export class SessionPool {
 		return this.sessions.length;
 	}
 
-	private async openSession(): Promise<FtpSession> {
+	private async openSession(): Promise<RemoteSession> {
 		const ordinal = this.sessions.length + this.opening + 1;
 		this.opening++;
 		try {
-			const session = await FtpSession.open(this.settings, {
+			const session = await RemoteSession.open(this.settings, {
 				...this.options,
 				label: this.size > 1 ? `[${ordinal}]` : undefined,
 			});
@@ -59,7 +59,7 @@ export class SessionPool {
 		}
 	}
 
-	private async acquire(): Promise<FtpSession> {
+	private async acquire(): Promise<RemoteSession> {
 		const idle = this.idle.pop();
 		if (idle) return idle;
 		if (!this.refusal && this.sessions.length + this.opening < this.size) {
@@ -71,12 +71,12 @@ export class SessionPool {
 		}
 		// Sessions released while this item's open was in flight sit in `idle` with nobody waiting for them, so
 		// the waiter is queued and then served at once, never left for a release that may not come.
-		const waited = new Promise<FtpSession>((take, fail) => this.waiting.push({ take, fail }));
+		const waited = new Promise<RemoteSession>((take, fail) => this.waiting.push({ take, fail }));
 		this.dispatch();
 		return await waited;
 	}
 
-	private release(session: FtpSession): void {
+	private release(session: RemoteSession): void {
 		this.idle.push(session);
 		this.dispatch();
 	}
@@ -114,7 +114,7 @@ export class SessionPool {
 	 * connection during the work, preceded by its connecting and login lines the first time it is used.
 	 */
 	async use<T>(
-		work: (session: FtpSession) => Promise<T>,
+		work: (session: RemoteSession) => Promise<T>,
 		onLog?: (lines: string[]) => void,
 	): Promise<T> {
 		const session = await this.acquire();

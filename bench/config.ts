@@ -1,0 +1,65 @@
+/**
+ * The bench's configuration: what bench/run.sh passes in (the scratch folder, vsftpd's port and account), the sizes
+ * (BENCH_* variables), the folders inside the scratch folder, and the log.
+ */
+import * as path from 'path';
+
+import { REPO } from '../tools/n8n';
+
+export { REPO };
+
+function required(name: string): string {
+	const value = process.env[name];
+	if (!value) throw new Error(`${name} is not set: run this through bench/run.sh (npm run bench)`);
+	return value;
+}
+
+export const WORK = required('BENCH_WORK');
+export const PORT = Number(required('BENCH_FTP_PORT'));
+export const FTP_USER = required('BENCH_FTP_USER');
+export const FTP_PASSWORD = required('BENCH_FTP_PASSWORD');
+export const VSFTPD_PID = Number(required('BENCH_VSFTPD_PID'));
+
+export const MB = 1e6;
+export const MiB = 1024 * 1024;
+
+export const BIG_BYTES = Number(process.env.BENCH_BIG_MIB ?? 1024) * 1024 * 1024;
+export const TINY_BYTES = 16 * 1024;
+export const SMALL_COUNT = Number(process.env.BENCH_SMALL_COUNT ?? 2000);
+export const SMALL_BYTES = 16 * 1024;
+export const REPEATS = Math.max(1, Number(process.env.BENCH_REPEATS ?? 3));
+/** Rounds of the large-file rows: single runs of 1 GiB swing by ±30 % with the disk's write-back, so the median is used. */
+export const LARGE_REPEATS = Math.max(1, Number(process.env.BENCH_LARGE_REPEATS ?? 3));
+/** large | small: run only one part (for debugging the harness). */
+export const ONLY = process.env.BENCH_ONLY ?? '';
+export const RSS_GROWTH_LIMIT_MIB = 64;
+export const BIG_LABEL =
+	BIG_BYTES % (1024 * MiB) === 0 ? `${BIG_BYTES / 1024 / MiB} GiB` : `${BIG_BYTES / MiB} MiB`;
+
+/** The FTP root (vsftpd's local_root). */
+export const SRV = path.join(WORK, 'srv');
+/** curl's and lftp's downloads. */
+export const DL = path.join(WORK, 'dl');
+/** Upload sources, and the only folder n8n's Read/Write Files from Disk may read (N8N_RESTRICT_FILE_ACCESS_TO). */
+export const FILES = path.join(WORK, 'files');
+/** n8n's user folder, with its binary data store: on the same disk as everything else. */
+export const USER_FOLDER = path.join(WORK, 'n8n');
+/** n8n's run JSON and stderr of every execution. */
+export const LOGS = path.join(WORK, 'logs');
+/** TMPDIR of the n8n processes (the built-in FTP node downloads into a temporary file first). */
+export const TMP = path.join(WORK, 'tmp');
+/** vsftpd's self-signed certificate: curl's and lftp's CA file, and the FTPS credential's CA Certificate. */
+export const CA = path.join(WORK, 'cert.pem');
+export const RESULTS = path.join(REPO, 'bench', 'results');
+export const TEMPLATES = path.join(REPO, 'bench', 'workflows');
+
+export type Security = 'plain' | 'tls';
+export const SECURITIES: Security[] = ['plain', 'tls'];
+export const SECURITY_LABEL: Record<Security, string> = {
+	plain: 'plain FTP',
+	tls: 'explicit FTPS',
+};
+
+export function log(message: string): void {
+	process.stderr.write(`bench: ${message}\n`);
+}

@@ -1,0 +1,131 @@
+import {
+	NodeConnectionTypes,
+	type INodeExecutionData,
+	type INodeType,
+	type INodeTypeDescription,
+	type IPollFunctions,
+} from 'n8n-workflow';
+
+import {
+	afterDownloadOptions,
+	globFilterField,
+	walkLimitOptions,
+} from './descriptions/sharedFields';
+import { ftpAutomationApiTest } from './methods';
+import { DEFAULTS } from './transport';
+import { pollForChanges } from './trigger/poll';
+
+export class FtpAutomationTrigger implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'FTP Automation Trigger',
+		name: 'ftpAutomationTrigger',
+		icon: { light: 'file:ftpAutomationTrigger.svg', dark: 'file:ftpAutomationTrigger.dark.svg' },
+		group: ['trigger'],
+		version: 1,
+		subtitle: '={{"Watching " + $parameter["path"]}}',
+		description:
+			'Starts the workflow when files appear or change in a folder on an FTP or FTPS server',
+		defaults: { name: 'FTP Automation Trigger' },
+		polling: true,
+		inputs: [],
+		outputs: [NodeConnectionTypes.Main],
+		credentials: [{ name: 'ftpAutomationApi', required: true, testedBy: 'ftpAutomationApiTest' }],
+		properties: [
+			{
+				displayName: 'Folder',
+				name: 'path',
+				type: 'string',
+				default: '/',
+				required: true,
+				placeholder: '/inbound',
+				description:
+					'Folder to watch. A relative path starts at the folder the server puts you in after login.',
+			},
+			{
+				displayName: 'Recursive',
+				name: 'recursive',
+				type: 'boolean',
+				default: false,
+				description: 'Whether to watch the subfolders too. Symbolic links are not followed.',
+			},
+			globFilterField(
+				'files to watch',
+				' Hidden names (such as the .NAME.part files of safe uploads) only match a pattern that starts with a dot.',
+			),
+			{
+				displayName: 'Trigger On',
+				name: 'event',
+				type: 'options',
+				default: 'fileCreated',
+				options: [
+					{
+						name: 'New File',
+						value: 'fileCreated',
+						description: 'A file that was not there before',
+					},
+					{
+						name: 'Changed File',
+						value: 'fileUpdated',
+						description: 'A file whose size or modification time changed',
+					},
+					{ name: 'New or Changed File', value: 'fileCreatedOrUpdated' },
+				],
+			},
+			{
+				displayName: 'Options',
+				name: 'options',
+				type: 'collection',
+				placeholder: 'Add option',
+				default: {},
+				options: [
+					{
+						displayName: 'Download',
+						name: 'download',
+						type: 'boolean',
+						default: false,
+						description:
+							'Whether to attach each file as binary data (field "data"), streamed into n8n',
+					},
+					...afterDownloadOptions.map((option) => ({
+						...option,
+						displayOptions: {
+							show: { download: [true], ...(option.displayOptions?.show ?? {}) },
+						},
+					})),
+					{
+						displayName: 'Emit Existing Files',
+						name: 'emitExisting',
+						type: 'boolean',
+						default: false,
+						description:
+							'Whether the first poll after activation emits the files already there; otherwise it only remembers them and later polls emit what is new',
+					},
+					{
+						displayName: 'Max Files per Poll',
+						name: 'maxFilesPerPoll',
+						type: 'number',
+						typeOptions: { minValue: 1 },
+						default: DEFAULTS.maxFilesPerPoll,
+						description: 'The oldest files first; the rest come with the next polls',
+					},
+					{
+						displayName: 'Stable For (Seconds)',
+						name: 'stableFor',
+						type: 'number',
+						typeOptions: { minValue: 0 },
+						default: 0,
+						description:
+							'Emit a file only once its size and modification time have stayed the same across polls for at least this long, so that a file still being uploaded is not picked up. 0: emit at the first poll that sees it.',
+					},
+					...walkLimitOptions({ '/recursive': [true] }),
+				],
+			},
+		],
+	};
+
+	methods = { credentialTest: { ftpAutomationApiTest } };
+
+	async poll(this: IPollFunctions): Promise<INodeExecutionData[][] | null> {
+		return await pollForChanges.call(this);
+	}
+}

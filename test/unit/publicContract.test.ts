@@ -1,0 +1,121 @@
+/**
+ * The public contract: the names, types, defaults, option values and display conditions that users' saved
+ * workflows and credentials refer to. Renaming any of them silently breaks saved workflows, so a refactor
+ * must leave publicContract.json unchanged. Wording (displayName, description, hint, placeholder) is left out
+ * on purpose: it may improve freely.
+ *
+ * A deliberate, reviewed contract change regenerates the fixture:
+ *   UPDATE_CONTRACT=1 npx jest test/unit/publicContract.test.ts
+ *   npx prettier --write test/unit/publicContract.json
+ * Without UPDATE_CONTRACT the test only compares; a missing fixture fails rather than being written.
+ *
+ * The classes come from the package root only: file paths under nodes/ may move, the root exports stay.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type {
+	INodeCredentialDescription,
+	INodeProperties,
+	INodePropertyCollection,
+	INodePropertyOptions,
+	INodeType,
+	INodeTypeDescription,
+} from 'n8n-workflow';
+
+import { FtpAutomation, FtpAutomationApi, FtpAutomationTrigger } from '../../index';
+
+const FIXTURE_PATH = join(__dirname, 'publicContract.json');
+
+interface PropertyContract {
+	name: string;
+	type: string;
+	default: unknown;
+	displayOptions?: { show?: unknown; hide?: unknown };
+	/** The stored values of an `options` or `multiOptions` parameter, in declared order. */
+	values?: unknown[];
+	/** The fields of a `collection`, or the groups of a `fixedCollection`. */
+	options?: Array<PropertyContract | { name: string; values: PropertyContract[] }>;
+}
+
+type PropertyOption = INodePropertyOptions | INodeProperties | INodePropertyCollection;
+
+const isFieldGroup = (option: PropertyOption): option is INodePropertyCollection =>
+	'values' in option && Array.isArray(option.values);
+
+function propertyContract(property: INodeProperties): PropertyContract {
+	const contract: PropertyContract = {
+		name: property.name,
+		type: property.type,
+		default: property.default,
+	};
+	// Only show/hide decide which saved parameters apply; other displayOptions keys are UI-only.
+	const { show, hide } = property.displayOptions ?? {};
+	if (show || hide) contract.displayOptions = { show, hide };
+
+	const options: PropertyOption[] = property.options ?? [];
+	if (property.type === 'options' || property.type === 'multiOptions') {
+		contract.values = (options as INodePropertyOptions[]).map((option) => option.value);
+	} else if (property.type === 'collection') {
+		contract.options = (options as INodeProperties[]).map(propertyContract);
+	} else if (property.type === 'fixedCollection') {
+		contract.options = options.filter(isFieldGroup).map((group) => ({
+			name: group.name,
+			values: group.values.map(propertyContract),
+		}));
+	}
+	return contract;
+}
+
+function credentialsContract(credentials: INodeCredentialDescription[] = []) {
+	return credentials.map(({ name, required, testedBy }) => ({ name, required, testedBy }));
+}
+
+function nodeContract(description: INodeTypeDescription) {
+	return {
+		name: description.name,
+		version: description.version,
+		polling: description.polling,
+		credentials: credentialsContract(description.credentials),
+		properties: description.properties.map(propertyContract),
+	};
+}
+
+function currentContract() {
+	const credential = new FtpAutomationApi();
+	const contract = {
+		node: nodeContract(new FtpAutomation().description),
+		trigger: nodeContract(new FtpAutomationTrigger().description),
+		credential: { name: credential.name, properties: credential.properties.map(propertyContract) },
+	};
+	// A JSON round trip drops undefined fields, exactly as the fixture file does.
+	return JSON.parse(JSON.stringify(contract)) as typeof contract;
+}
+
+describe('public contract', () => {
+	it('matches the committed fixture (names, types, defaults, option values, display conditions)', () => {
+		const contract = currentContract();
+		if (process.env.UPDATE_CONTRACT) {
+			writeFileSync(FIXTURE_PATH, `${JSON.stringify(contract, null, '\t')}\n`);
+		}
+		if (!existsSync(FIXTURE_PATH)) {
+			throw new Error(`${FIXTURE_PATH} is missing: regenerate it with UPDATE_CONTRACT=1 (see top)`);
+		}
+		expect(contract).toEqual(JSON.parse(readFileSync(FIXTURE_PATH, 'utf8')));
+	});
+
+	it.each([
+		['FtpAutomation', new FtpAutomation()],
+		['FtpAutomationTrigger', new FtpAutomationTrigger()],
+	] as Array<[string, INodeType]>)(
+		'%s: every credential testedBy names a method in methods.credentialTest',
+		(_, node) => {
+			const credentials = node.description.credentials ?? [];
+			expect(credentials.length).toBeGreaterThan(0);
+			for (const { name, testedBy } of credentials) {
+				expect(name).toBe(new FtpAutomationApi().name);
+				expect(typeof testedBy).toBe('string');
+				expect(typeof node.methods?.credentialTest?.[testedBy as string]).toBe('function');
+			}
+		},
+	);
+});

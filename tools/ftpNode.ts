@@ -1,0 +1,22 @@
+import type {
+	ICredentialDataDecryptedObject,
+	INodeExecutionData,
+	INodeParameters,
+} from 'n8n-workflow';
+
+import { FtpAutomation } from '../nodes/FtpAutomation/FtpAutomation.node';
+import { runNode } from './n8nHarness';
+
+/** Runs the FTP Automation node once through n8n's real execution context, as one node of a workflow. */
+export async function runFtpNode(
+	credentials: ICredentialDataDecryptedObject,
+	parameters: INodeParameters,
+	options: { items?: INodeExecutionData[]; continueOnFail?: boolean } = {},
+): Promise<INodeExecutionData[]> {
+	return await runNode({
+		nodeType: new FtpAutomation(),
+		parameters,
+		credentials: { ftpAutomationApi: credentials },
+		...options,
+	});
+}
