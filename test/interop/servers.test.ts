@@ -290,6 +290,27 @@ describe.each(INSTANCES)('$name', ({ name, tls: tlsMode, plain, mlsd }) => {
 			expect(await fsp.readFile(onDisk(server, `${base}/up/note.txt`), 'utf8')).toBe(text);
 		});
 
+		it('refuses to upload onto a folder, and the folder keeps its name and contents', async () => {
+			const inside = Buffer.from('kept\n');
+			await writeAsUser(server, `${base}/onto/report.csv/inside.txt`, inside);
+			const [item] = await runFtpNode(
+				credentials,
+				{
+					operation: 'upload',
+					path: `${base}/onto/report.csv`,
+					binaryData: false,
+					fileContent: 'x',
+				},
+				{ continueOnFail: true },
+			);
+			expect(item.json.error).toBe(`"${base}/onto/report.csv" is a folder, not a file`);
+			expect(await fsp.readFile(onDisk(server, `${base}/onto/report.csv/inside.txt`))).toEqual(
+				inside,
+			);
+			// Nothing moved aside, no temporary upload left behind.
+			expect((await fsp.readdir(onDisk(server, `${base}/onto`))).sort()).toEqual(['report.csv']);
+		});
+
 		/*
 		 * On its own, with a deadline: a run that hangs is cancelled (as a user would stop the execution in n8n) and
 		 * the test fails with a message that says so, instead of blocking the suite until jest's timeout.

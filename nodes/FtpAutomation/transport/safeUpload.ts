@@ -154,7 +154,8 @@ export class SafeUpload {
 				this.session.rename(from, to, 'rename the uploaded temporary file onto', target),
 			);
 		let failure = await rename(temporary, target);
-		if (failure?.refusal !== undefined && (await this.session.isFolder(target))) {
+		// Servers refuse a rename onto a folder in many ways (550, 553, pure-ftpd's 451 "Is a directory").
+		if (failure !== undefined && (await this.session.isFolder(target).catch(() => false))) {
 			// What is in the way is a folder: moving it aside would hide it and everything in it.
 			await this.removeQuietly(temporary);
 			throw new RemoteFailure(
