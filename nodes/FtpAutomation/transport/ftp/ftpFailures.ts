@@ -1,4 +1,5 @@
 import { RemoteFailure, type FailureContext } from '../failures';
+import { errorCode, errorText, explainUnreachable } from '../networkFailures';
 import { ActiveModeFailure } from './activeMode';
 import { PIN_MISMATCH } from './certificatePin';
 import { about, ACTIVE_DATA_HINT, DROPPED_HINT, explainReply } from './ftpReplies';
@@ -22,15 +23,6 @@ const REJECTED_CERTIFICATE_CODES = new Set([
 export function isCertificateRejection(error: unknown): boolean {
 	const code = errorCode(error);
 	return typeof code === 'string' && REJECTED_CERTIFICATE_CODES.has(code);
-}
-
-function errorCode(error: unknown): string | number | undefined {
-	const code = (error as { code?: unknown } | null)?.code;
-	return typeof code === 'string' || typeof code === 'number' ? code : undefined;
-}
-
-function errorText(error: unknown): string {
-	return error instanceof Error ? error.message : String(error);
 }
 
 function endpoint(context: FailureContext): string {
@@ -171,27 +163,12 @@ export function explainFailure(error: unknown, context: FailureContext): RemoteF
 			'Active Mode Address must be an IP address of this n8n machine (or empty, to use the address of the control connection).',
 		);
 	}
-	if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME') {
-		return new RemoteFailure(
-			'connect',
-			`The host name "${context.host}" could not be resolved`,
-			'Check the spelling of the host and that this n8n instance can resolve it (DNS).',
-		);
-	}
-	if (code === 'ECONNREFUSED') {
-		return new RemoteFailure(
-			'connect',
-			`The connection to ${where} was refused`,
-			'Nothing accepts connections on that port: check the port (21 for FTP and explicit FTPS, usually 990 for implicit FTPS) and that the server is running.',
-		);
-	}
-	if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') {
-		return new RemoteFailure(
-			'connect',
-			`${where} cannot be reached from this n8n instance`,
-			'Check the host and the network route or VPN between n8n and the server.',
-		);
-	}
+	const unreachable = explainUnreachable(
+		error,
+		{ ...context, port: context.port ?? 21 },
+		'21 for FTP and explicit FTPS, usually 990 for implicit FTPS',
+	);
+	if (unreachable) return unreachable;
 	if (code === PIN_MISMATCH) {
 		return new RemoteFailure(
 			'tls',

@@ -1,0 +1,47 @@
+import { RemoteFailure, type FailureContext } from './failures';
+
+/** The `code` Node (or a protocol library) put on an error: a string for sockets and TLS, a number for replies. */
+export function errorCode(error: unknown): string | number | undefined {
+	const code = (error as { code?: unknown } | null)?.code;
+	return typeof code === 'string' || typeof code === 'number' ? code : undefined;
+}
+
+export function errorText(error: unknown): string {
+	return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Failures of reaching the host at all, the same for every protocol: a name that does not resolve, a port nobody
+ * listens on, a host without a route. `usualPorts` names the protocol's ports for the hint. Undefined for any other
+ * error, which the protocol explains itself.
+ */
+export function explainUnreachable(
+	error: unknown,
+	context: FailureContext,
+	usualPorts: string,
+): RemoteFailure | undefined {
+	const code = errorCode(error);
+	const where = context.host ? `${context.host}:${context.port}` : 'the server';
+	if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME') {
+		return new RemoteFailure(
+			'connect',
+			`The host name "${context.host}" could not be resolved`,
+			'Check the spelling of the host and that this n8n instance can resolve it (DNS).',
+		);
+	}
+	if (code === 'ECONNREFUSED') {
+		return new RemoteFailure(
+			'connect',
+			`The connection to ${where} was refused`,
+			`Nothing accepts connections on that port: check the port (${usualPorts}) and that the server is running.`,
+		);
+	}
+	if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') {
+		return new RemoteFailure(
+			'connect',
+			`${where} cannot be reached from this n8n instance`,
+			'Check the host and the network route or VPN between n8n and the server.',
+		);
+	}
+	return undefined;
+}
