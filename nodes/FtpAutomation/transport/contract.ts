@@ -84,7 +84,10 @@ export interface RemoteConnection {
 	stat(path: string): Promise<RemoteStat | undefined>;
 	/** Whether `path` is a folder that can be entered (cheaper than `stat` where the protocol allows). */
 	isFolder(path: string): Promise<boolean>;
-	/** A file's size, or undefined when the server does not say (cheap: asked after every transfer). */
+	/**
+	 * A file's size, or undefined when the server does not say or cannot (`capabilities.size` false) or says nonsense
+	 * (cheap: asked before every download and after every upload).
+	 */
 	size(path: string): Promise<number | undefined>;
 	/** A file's exact modification time (ISO 8601), or null when the server does not say. */
 	modifiedAt(path: string): Promise<string | null>;

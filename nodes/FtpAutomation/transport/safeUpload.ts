@@ -107,13 +107,6 @@ export class SafeUpload {
 		return sent;
 	}
 
-	private async storedSize(
-		connection: RemoteConnection,
-		target: string,
-	): Promise<number | undefined> {
-		return connection.capabilities.size ? await connection.size(target) : undefined;
-	}
-
 	private async replace(atomic: boolean): Promise<UploadResult> {
 		const target = atomic ? temporaryNameFor(this.path) : this.path;
 		let sent = 0;
@@ -122,7 +115,7 @@ export class SafeUpload {
 			async (connection) => {
 				try {
 					sent = await this.store(connection, target, 'replace');
-					const stored = await this.storedSize(connection, target);
+					const stored = await connection.size(target);
 					if (stored !== undefined && stored !== sent) {
 						// A new attempt may cure it: the transfer was cut short without either side noticing.
 						throw new TransientFailure(
@@ -227,7 +220,7 @@ export class SafeUpload {
 								),
 					);
 				});
-				const sizeNow = await this.storedSize(connection, path);
+				const sizeNow = await connection.size(path);
 				if (sizeNow !== undefined && sizeNow !== sizeBefore + sent) {
 					throw new RemoteFailure(
 						'transfer',

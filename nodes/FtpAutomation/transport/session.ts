@@ -156,6 +156,12 @@ export class RemoteSession {
 		retries = 0,
 	): Promise<T> {
 		const contextNow = typeof context === 'function' ? context : () => context;
+		// Most commands are tried once (e.g. an MDTM for each of thousands of listed files): no retry machinery.
+		if (retries <= 0) {
+			return await work(await this.live()).catch(
+				async (error: unknown) => await Promise.reject(this.explain(error, contextNow())),
+			);
+		}
 		let attempts = 0;
 		/** What the last attempt failed with, as the protocol said it: the log of a retry quotes it. */
 		let cause: unknown;
@@ -206,16 +212,6 @@ export class RemoteSession {
 		const folder = await this.command(action, path, async (c) => await c.isFolder(path));
 		if (folder) this.knownFolders.add(path);
 		return folder;
-	}
-
-	/** A file's size as the server reports it, or undefined when it does not say (or says nonsense, which is logged). */
-	async size(path: string): Promise<number | undefined> {
-		if (!this.current.capabilities.size) return undefined;
-		return await this.command(
-			'read the size of',
-			path,
-			async (connection) => await connection.size(path),
-		);
 	}
 
 	/** The absolute path of a folder the user named; fails with an explanation if it does not exist. */

@@ -105,9 +105,7 @@ export class VerifiedDownload<T> {
 		if (this.storeFailure !== undefined)
 			throw new RemoteFailure('transfer', 'n8n could not store the data', '');
 		if (!this.sizeAsked) {
-			this.expectedSize = connection.capabilities.size
-				? await connection.size(this.path)
-				: undefined;
+			this.expectedSize = await connection.size(this.path);
 			this.sizeAsked = true;
 		}
 		const resumeAt = this.received;

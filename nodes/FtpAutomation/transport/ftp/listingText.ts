@@ -152,7 +152,7 @@ function rwx(bits: number): string {
 	return `${bits & 4 ? 'r' : '-'}${bits & 2 ? 'w' : '-'}${bits & 1 ? 'x' : '-'}`;
 }
 
-export function formatPermissions(permissions: UnixPermissions | undefined): string | null {
+function formatPermissions(permissions: UnixPermissions | undefined): string | null {
 	if (!permissions) return null;
 	return rwx(permissions.user) + rwx(permissions.group) + rwx(permissions.world);
 }
