@@ -7,7 +7,10 @@ import type {
 import { FtpAutomation } from '../nodes/FtpAutomation/FtpAutomation.node';
 import { runNode } from './n8nHarness';
 
-/** Runs the FTP Automation node once through n8n's real execution context, as one node of a workflow. */
+/**
+ * Runs the FTP Automation node once through n8n's real execution context, as one node of a workflow. The credential
+ * is the type the node's Protocol asks for (`sftpAutomationApi` when `parameters.protocol` is 'sftp').
+ */
 export async function runFtpNode(
 	credentials: ICredentialDataDecryptedObject,
 	parameters: INodeParameters,
@@ -16,7 +19,9 @@ export async function runFtpNode(
 	return await runNode({
 		nodeType: new FtpAutomation(),
 		parameters,
-		credentials: { ftpAutomationApi: credentials },
+		credentials: {
+			[parameters.protocol === 'sftp' ? 'sftpAutomationApi' : 'ftpAutomationApi']: credentials,
+		},
 		...options,
 	});
 }

@@ -13,7 +13,8 @@ import * as list from './actions/list.operation';
 import * as rename from './actions/rename.operation';
 import { router } from './actions/router';
 import * as upload from './actions/upload.operation';
-import { ftpAutomationApiTest } from './methods';
+import { protocolField } from './descriptions/sharedFields';
+import { ftpAutomationApiTest, sftpAutomationApiTest } from './methods';
 
 export class FtpAutomation implements INodeType {
 	description: INodeTypeDescription = {
@@ -24,13 +25,28 @@ export class FtpAutomation implements INodeType {
 		version: 1,
 		subtitle: '={{$parameter["operation"]}}',
 		description:
-			'List, download, upload, delete, rename and create folders on FTP and FTPS servers',
+			'List, download, upload, delete, rename and create folders on FTP, FTPS and SFTP servers',
 		defaults: { name: 'FTP Automation' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
-		credentials: [{ name: 'ftpAutomationApi', required: true, testedBy: 'ftpAutomationApiTest' }],
+		// Written out here, not shared: n8n's linter reads testedBy from the node file itself.
+		credentials: [
+			{
+				name: 'ftpAutomationApi',
+				required: true,
+				testedBy: 'ftpAutomationApiTest',
+				displayOptions: { show: { protocol: ['ftp'] } },
+			},
+			{
+				name: 'sftpAutomationApi',
+				required: true,
+				testedBy: 'sftpAutomationApiTest',
+				displayOptions: { show: { protocol: ['sftp'] } },
+			},
+		],
 		properties: [
+			protocolField,
 			{
 				displayName: 'Operation',
 				name: 'operation',
@@ -85,7 +101,7 @@ export class FtpAutomation implements INodeType {
 		],
 	};
 
-	methods = { credentialTest: { ftpAutomationApiTest } };
+	methods = { credentialTest: { ftpAutomationApiTest, sftpAutomationApiTest } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		return await router.call(this);

@@ -9,9 +9,10 @@ import {
 import {
 	afterDownloadOptions,
 	globFilterField,
+	protocolField,
 	walkLimitOptions,
 } from './descriptions/sharedFields';
-import { ftpAutomationApiTest } from './methods';
+import { ftpAutomationApiTest, sftpAutomationApiTest } from './methods';
 import { DEFAULTS } from './transport';
 import { pollForChanges } from './trigger/poll';
 
@@ -24,13 +25,28 @@ export class FtpAutomationTrigger implements INodeType {
 		version: 1,
 		subtitle: '={{"Watching " + $parameter["path"]}}',
 		description:
-			'Starts the workflow when files appear or change in a folder on an FTP or FTPS server',
+			'Starts the workflow when files appear or change in a folder on an FTP, FTPS or SFTP server',
 		defaults: { name: 'FTP Automation Trigger' },
 		polling: true,
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],
-		credentials: [{ name: 'ftpAutomationApi', required: true, testedBy: 'ftpAutomationApiTest' }],
+		// Written out here, not shared: n8n's linter reads testedBy from the node file itself.
+		credentials: [
+			{
+				name: 'ftpAutomationApi',
+				required: true,
+				testedBy: 'ftpAutomationApiTest',
+				displayOptions: { show: { protocol: ['ftp'] } },
+			},
+			{
+				name: 'sftpAutomationApi',
+				required: true,
+				testedBy: 'sftpAutomationApiTest',
+				displayOptions: { show: { protocol: ['sftp'] } },
+			},
+		],
 		properties: [
+			protocolField,
 			{
 				displayName: 'Folder',
 				name: 'path',
@@ -123,7 +139,7 @@ export class FtpAutomationTrigger implements INodeType {
 		],
 	};
 
-	methods = { credentialTest: { ftpAutomationApiTest } };
+	methods = { credentialTest: { ftpAutomationApiTest, sftpAutomationApiTest } };
 
 	async poll(this: IPollFunctions): Promise<INodeExecutionData[][] | null> {
 		return await pollForChanges.call(this);

@@ -22,7 +22,12 @@ import type {
 	INodeTypeDescription,
 } from 'n8n-workflow';
 
-import { FtpAutomation, FtpAutomationApi, FtpAutomationTrigger } from '../../index';
+import {
+	FtpAutomation,
+	FtpAutomationApi,
+	FtpAutomationTrigger,
+	SftpAutomationApi,
+} from '../../index';
 
 const FIXTURE_PATH = join(__dirname, 'publicContract.json');
 
@@ -82,10 +87,15 @@ function nodeContract(description: INodeTypeDescription) {
 
 function currentContract() {
 	const credential = new FtpAutomationApi();
+	const sftpCredential = new SftpAutomationApi();
 	const contract = {
 		node: nodeContract(new FtpAutomation().description),
 		trigger: nodeContract(new FtpAutomationTrigger().description),
 		credential: { name: credential.name, properties: credential.properties.map(propertyContract) },
+		sftpCredential: {
+			name: sftpCredential.name,
+			properties: sftpCredential.properties.map(propertyContract),
+		},
 	};
 	// A JSON round trip drops undefined fields, exactly as the fixture file does.
 	return JSON.parse(JSON.stringify(contract)) as typeof contract;
@@ -111,11 +121,27 @@ describe('public contract', () => {
 		(_, node) => {
 			const credentials = node.description.credentials ?? [];
 			expect(credentials.length).toBeGreaterThan(0);
-			for (const { name, testedBy } of credentials) {
-				expect(name).toBe(new FtpAutomationApi().name);
+			const names = [new FtpAutomationApi().name, new SftpAutomationApi().name];
+			expect(credentials.map(({ name }) => name)).toEqual(names);
+			for (const { testedBy } of credentials) {
 				expect(typeof testedBy).toBe('string');
 				expect(typeof node.methods?.credentialTest?.[testedBy as string]).toBe('function');
 			}
+		},
+	);
+
+	it.each([
+		['FtpAutomation', new FtpAutomation()],
+		['FtpAutomationTrigger', new FtpAutomationTrigger()],
+	] as Array<[string, INodeType]>)(
+		'%s: a workflow saved before SFTP existed (no Protocol) keeps its FTP credential',
+		(_, node) => {
+			const protocol = node.description.properties.find((field) => field.name === 'protocol');
+			expect(protocol?.default).toBe('ftp');
+			const shown = (node.description.credentials ?? []).filter(({ displayOptions }) =>
+				(displayOptions?.show?.protocol as unknown[]).includes(protocol?.default),
+			);
+			expect(shown.map(({ name }) => name)).toEqual([new FtpAutomationApi().name]);
 		},
 	);
 });

@@ -1,8 +1,9 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import pLimit from 'p-limit';
 
+import { connectionSettingsOf } from '../helpers/connectionSettings';
 import { toNodeError } from '../helpers/nodeError';
-import { DEFAULTS, SessionPool, toConnectionSettings, type UseSession } from '../transport';
+import { DEFAULTS, SessionPool, type UseSession } from '../transport';
 import * as createFolder from './createFolder.operation';
 import * as deleteOperation from './delete.operation';
 import * as download from './download.operation';
@@ -43,7 +44,7 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 
 	let pool: SessionPool;
 	try {
-		const settings = toConnectionSettings(await this.getCredentials('ftpAutomationApi'));
+		const settings = await connectionSettingsOf(this);
 		pool = await SessionPool.open(settings, concurrency, {
 			onLogLine: (line) => this.logger.debug(line),
 		});

@@ -104,3 +104,23 @@ export function walkLimitOptions(recursiveShown: Record<string, boolean[]>): INo
 		},
 	];
 }
+
+/**
+ * Which protocol both nodes speak; the credential shown follows it (as n8n's built-in FTP node does). FTP is the
+ * default, so workflows saved before SFTP existed run unchanged.
+ */
+export const protocolField: INodeProperties = {
+	displayName: 'Protocol',
+	name: 'protocol',
+	type: 'options',
+	default: 'ftp',
+	options: [
+		{
+			name: 'FTP / FTPS',
+			value: 'ftp',
+			description: 'FTP, with or without TLS (explicit or implicit FTPS)',
+		},
+		{ name: 'SFTP', value: 'sftp', description: 'File transfer over SSH' },
+	],
+	description: 'SFTP runs over SSH (usually port 22); FTPS is FTP with TLS (ports 21 or 990)',
+};

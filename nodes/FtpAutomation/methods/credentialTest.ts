@@ -5,9 +5,12 @@ import type {
 } from 'n8n-workflow';
 
 import {
+	explainFailure,
+	explainSftpFailure,
 	RemoteFailure,
 	SessionPool,
 	toConnectionSettings,
+	toSftpSettings,
 	type ConnectionSettings,
 } from '../transport';
 import {
@@ -16,39 +19,52 @@ import {
 	diagnosticStep,
 	lookUpHost,
 	reachPort,
+	SFTP_DIAGNOSTIC_STEPS,
+	sftpDiagnosticStep,
 	StepFailure,
+	type DiagnosticStep,
+	type Explain,
 } from './connectionSteps';
 
+interface Diagnosis<Settings extends ConnectionSettings> {
+	settingsOf: (data: ICredentialsDecrypted['data']) => Settings;
+	explain: Explain;
+	stepOf: (failure: RemoteFailure, settings: Settings | undefined) => DiagnosticStep;
+	describe: (step: DiagnosticStep, failure: RemoteFailure) => string;
+}
+
 /**
- * Walks DNS lookup → TCP connection → TLS handshake → login → working directory → data connection (a LIST of
- * the working directory) and reports the first step that failed, with the cause and the fix, as the node's
- * errors do; on success, a one-line summary of what the server offers.
+ * Walks DNS lookup → TCP connection → the protocol's steps of opening a session → one listing of the login folder,
+ * and reports the first step that failed, with the cause and the fix, as the node's errors do; on success, a
+ * one-line summary of what the server offers.
  */
-export async function ftpAutomationApiTest(
-	this: ICredentialTestFunctions,
+async function diagnose<Settings extends ConnectionSettings>(
 	credential: ICredentialsDecrypted,
+	diagnosis: Diagnosis<Settings>,
 ): Promise<INodeCredentialTestResult> {
-	let settings: ConnectionSettings | undefined;
+	let settings: Settings | undefined;
 	let pool: SessionPool | undefined;
 	try {
-		const checked = toConnectionSettings(credential.data ?? {});
+		const checked = diagnosis.settingsOf(credential.data ?? {});
 		settings = checked;
-		const addresses = await lookUpHost(checked); // step 1
-		await reachPort(checked, addresses); // step 2
-		pool = await SessionPool.open(checked, 1); // steps 3 (TLS), 4 (login), 5 (PWD)
+		const addresses = await lookUpHost(checked, diagnosis.explain); // step 1
+		await reachPort(checked, addresses, diagnosis.explain); // step 2
+		pool = await SessionPool.open(checked, 1); // the protocol's steps of opening a session
 		const message = await pool.use(async (session) => {
-			// One listing of the login folder proves the data connection (step 6).
+			// One listing of the login folder proves the last step (FTP: the data connection).
 			const { entries } = await session.listFolder(session.homeDirectory);
 			return describeSuccess(checked, session, entries.length);
 		});
 		return { status: 'OK', message };
 	} catch (error) {
 		if (error instanceof StepFailure) {
-			return { status: 'Error', message: describeFailure(error.step, error.failure) };
+			return { status: 'Error', message: diagnosis.describe(error.step, error.failure) };
 		}
 		if (error instanceof RemoteFailure) {
-			const step = settings ? diagnosticStep(error, settings.security) : 0;
-			return { status: 'Error', message: describeFailure(step, error) };
+			return {
+				status: 'Error',
+				message: diagnosis.describe(diagnosis.stepOf(error, settings), error),
+			};
 		}
 		return {
 			status: 'Error',
@@ -57,4 +73,30 @@ export async function ftpAutomationApiTest(
 	} finally {
 		pool?.close();
 	}
+}
+
+/** FTP / FTPS: DNS → TCP → TLS handshake → login → working directory → data connection (a LIST). */
+export async function ftpAutomationApiTest(
+	this: ICredentialTestFunctions,
+	credential: ICredentialsDecrypted,
+): Promise<INodeCredentialTestResult> {
+	return await diagnose(credential, {
+		settingsOf: (data) => toConnectionSettings(data ?? {}),
+		explain: explainFailure,
+		stepOf: (failure, settings) => (settings ? diagnosticStep(failure, settings.security) : 0),
+		describe: (step, failure) => describeFailure(step, failure),
+	});
+}
+
+/** SFTP: DNS → TCP → SSH handshake (algorithms, host key) → authentication → SFTP subsystem → list the login folder. */
+export async function sftpAutomationApiTest(
+	this: ICredentialTestFunctions,
+	credential: ICredentialsDecrypted,
+): Promise<INodeCredentialTestResult> {
+	return await diagnose(credential, {
+		settingsOf: (data) => toSftpSettings(data ?? {}),
+		explain: explainSftpFailure,
+		stepOf: (failure) => sftpDiagnosticStep(failure),
+		describe: (step, failure) => describeFailure(step, failure, SFTP_DIAGNOSTIC_STEPS),
+	});
 }

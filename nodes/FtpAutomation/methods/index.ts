@@ -1,1 +1,1 @@
-export { ftpAutomationApiTest } from './credentialTest';
+export { ftpAutomationApiTest, sftpAutomationApiTest } from './credentialTest';

@@ -4,7 +4,9 @@ export type FailureStep =
 	| 'input'
 	| 'connect'
 	| 'tls'
+	| 'handshake'
 	| 'login'
+	| 'subsystem'
 	| 'directory'
 	| 'list'
 	| 'command'
@@ -15,7 +17,9 @@ export const STEP_LABELS: Record<FailureStep, string> = {
 	input: 'Checking the input',
 	connect: 'Connecting',
 	tls: 'Starting TLS',
+	handshake: 'SSH handshake',
 	login: 'Logging in',
+	subsystem: 'Starting SFTP',
 	directory: 'Reading the working directory',
 	list: 'Listing the working directory',
 	command: 'Running the command',

@@ -1,7 +1,7 @@
 /**
  * The transport: everything that speaks to a server, below the node layer. The engine (sessions, the pool, retries,
  * the verified download, the safe upload, the folder walk) is protocol-neutral and speaks to a protocol only through
- * the contract in contract.ts; ftp/ is the FTP/FTPS implementation of it.
+ * the contract in contract.ts; ftp/ (FTP/FTPS) and sftp/ (SFTP) are its implementations.
  */
 export { ConnectionLog, MAX_ERROR_MESSAGE_CHARS, shortened } from './connectionLog';
 export type { RemoteConnection, RemoteEntry, ServerCapabilities, ServerFacts } from './contract';
@@ -15,6 +15,7 @@ export {
 	type FixInNode,
 } from './failures';
 export { explainFailure, toConnectionSettings, type Security } from './ftp';
+export { explainSftpFailure, toSftpSettings, type SftpSettings } from './sftp';
 export { globFilter, type IncludeEntries, type ListEntry } from './listing';
 export type { ConnectionSettings } from './protocols';
 export {

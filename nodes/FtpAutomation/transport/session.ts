@@ -64,7 +64,7 @@ export class RemoteSession {
 	static async open(
 		settings: ConnectionSettings,
 		options: SessionOptions = {},
-		protocol: Protocol<ConnectionSettings> = protocolFor(),
+		protocol: Protocol<ConnectionSettings> = protocolFor(settings),
 	): Promise<RemoteSession> {
 		const session = new RemoteSession(protocol, settings, options);
 		await session.live();

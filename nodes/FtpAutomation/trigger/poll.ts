@@ -2,15 +2,9 @@ import type { IDataObject, INodeExecutionData, IPollFunctions } from 'n8n-workfl
 
 import { walkLimitsOf, type WalkLimitOptions } from '../descriptions/sharedFields';
 import { downloadToBinary, type AfterDownload } from '../helpers/downloadToBinary';
+import { connectionSettingsOf } from '../helpers/connectionSettings';
 import { toNodeError } from '../helpers/nodeError';
-import {
-	DEFAULTS,
-	SessionPool,
-	toConnectionSettings,
-	walkFolders,
-	type ListEntry,
-	type UseSession,
-} from '../transport';
+import { DEFAULTS, SessionPool, walkFolders, type ListEntry, type UseSession } from '../transport';
 import {
 	changesToEmit,
 	stateOfExisting,
@@ -91,7 +85,7 @@ export async function pollForChanges(this: IPollFunctions): Promise<INodeExecuti
 
 	let pool: SessionPool;
 	try {
-		const settings = toConnectionSettings(await this.getCredentials('ftpAutomationApi'));
+		const settings = await connectionSettingsOf(this);
 		pool = await SessionPool.open(settings, 1, { onLogLine: (line) => this.logger.debug(line) });
 	} catch (error) {
 		throw toNodeError(this.getNode(), error);

@@ -11,12 +11,15 @@ import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
 import type { PortRange } from './activeMode';
 import { DEFAULTS } from '../defaults';
 import { RemoteFailure } from '../failures';
+import { parseHost, parsePort, parseTimeout } from '../settingsFields';
 import { checkEncodable } from './wireEncoding';
 
 export type Security = 'none' | 'explicit' | 'implicit';
 
 /** Everything needed to open a connection, derived once from the `ftpAutomationApi` credential. */
 export interface ConnectionSettings {
+	/** Absent in settings made before SFTP existed: FTP. */
+	protocol?: 'ftp';
 	host: string;
 	port: number;
 	security: Security;
@@ -47,49 +50,8 @@ function text(value: unknown): string {
 	return typeof value === 'string' ? value.trim() : '';
 }
 
-function parseHost(value: unknown): string {
-	const host = text(value);
-	if (host === '') {
-		throw new RemoteFailure(
-			'settings',
-			'The credential has no host',
-			'Enter the FTP server name or IP address, e.g. ftp.example.com.',
-		);
-	}
-	const scheme = /^(s?ftps?|ftpes):\/\//i.exec(host);
-	if (scheme) {
-		throw new RemoteFailure(
-			'settings',
-			`The host "${host}" contains a URL scheme`,
-			`Enter only the server name (e.g. ${host.slice(scheme[0].length).split(/[/:]/)[0] || 'ftp.example.com'}) and choose TLS with the Security field.`,
-		);
-	}
-	if (/[\s/\\]/.test(host)) {
-		throw new RemoteFailure(
-			'settings',
-			`The host "${host}" is not a valid host name`,
-			'Enter only the server name or IP address, without spaces or slashes.',
-		);
-	}
-	return host;
-}
-
-function parsePort(value: unknown, security: Security): number {
-	const port =
-		value === undefined || value === null || value === ''
-			? security === 'implicit'
-				? 990
-				: 21
-			: Number(value);
-	if (!Number.isInteger(port) || port < 1 || port > 65535) {
-		throw new RemoteFailure(
-			'settings',
-			`The port ${String(value)} is not valid: it must be a whole number from 1 to 65535`,
-			'FTP usually listens on port 21 (plain or explicit FTPS); implicit FTPS usually on 990.',
-		);
-	}
-	return port;
-}
+const USUAL_FTP_PORTS =
+	'FTP usually listens on port 21 (plain or explicit FTPS); implicit FTPS usually on 990.';
 
 function parseSecurity(value: unknown): Security {
 	if (value === undefined || value === null || value === '') return 'explicit';
@@ -140,21 +102,6 @@ export function parsePortRange(value: unknown): PortRange | undefined {
 		);
 	}
 	return { low, high };
-}
-
-function parseTimeout(value: unknown): number {
-	const seconds =
-		value === undefined || value === null || value === ''
-			? DEFAULTS.connectionTimeoutSeconds
-			: Number(value);
-	if (!Number.isFinite(seconds) || seconds <= 0) {
-		throw new RemoteFailure(
-			'settings',
-			`The connection timeout ${String(value)} is not valid`,
-			'Enter a number of seconds greater than 0, e.g. 30.',
-		);
-	}
-	return Math.round(seconds * 1000);
 }
 
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g;
@@ -290,10 +237,11 @@ export function toConnectionSettings(
 	credentials: ICredentialDataDecryptedObject,
 ): ConnectionSettings {
 	const security = parseSecurity(credentials.security);
-	const host = parseHost(credentials.host);
-	const port = parsePort(credentials.port, security);
+	const host = parseHost(credentials.host, 'ftp');
+	const port = parsePort(credentials.port, security === 'implicit' ? 990 : 21, USUAL_FTP_PORTS);
 	const anonymous = credentials.anonymous === true;
 	const settings: ConnectionSettings = {
+		protocol: 'ftp',
 		host,
 		port,
 		security,
@@ -304,7 +252,7 @@ export function toConnectionSettings(
 			: typeof credentials.password === 'string'
 				? credentials.password
 				: '',
-		timeoutMs: parseTimeout(credentials.connectionTimeout),
+		timeoutMs: parseTimeout(credentials.connectionTimeout, DEFAULTS.connectionTimeoutSeconds),
 		dataConnection: oneOf(credentials.dataConnection, ['passive', 'active'], 'Data Connection'),
 		passiveAddress: oneOf(
 			credentials.passiveAddress,

@@ -1,0 +1,121 @@
+import type { Client, SFTPWrapper } from 'ssh2';
+
+/** SFTP status codes (draft-ietf-secsh-filexfer-02, the version every server speaks). */
+export const SFTP_STATUS = {
+	eof: 1,
+	noSuchFile: 2,
+	permissionDenied: 3,
+	failure: 4,
+	badMessage: 5,
+	noConnection: 6,
+	connectionLost: 7,
+	unsupported: 8,
+} as const;
+
+/** The status code of an SFTP error, if the error is one. */
+export function statusOf(error: unknown): number | undefined {
+	const code = (error as { code?: unknown } | null)?.code;
+	return typeof code === 'number' ? code : undefined;
+}
+
+/** A request the server did not answer within the timeout: the connection is closed, the work may be retried. */
+export class StalledRequest extends Error {
+	constructor(
+		readonly what: string,
+		readonly timeoutMs: number,
+	) {
+		super(`The server did not answer ${what} within ${Math.round(timeoutMs / 1000)} s`);
+		this.name = 'StalledRequest';
+	}
+}
+
+/**
+ * Sends SFTP requests with a deadline each. The library waits for an answer for ever; a server that stops
+ * answering would hang the workflow. On a missed deadline the connection is closed, so that nothing answers late.
+ */
+export class SftpRequests {
+	constructor(
+		readonly sftp: SFTPWrapper,
+		private readonly client: Client,
+		readonly timeoutMs: number,
+	) {}
+
+	async send<T>(
+		what: string,
+		request: (done: (error: unknown, value?: T) => void) => void,
+	): Promise<T> {
+		return await new Promise<T>((resolve, reject) => {
+			const timer = setTimeout(() => {
+				this.client.end();
+				reject(new StalledRequest(what, this.timeoutMs));
+			}, this.timeoutMs);
+			try {
+				request((error, value) => {
+					clearTimeout(timer);
+					if (error) reject(error instanceof Error ? error : new Error(String(error)));
+					else resolve(value as T);
+				});
+			} catch (error) {
+				// The library throws synchronously when the channel is already gone.
+				clearTimeout(timer);
+				reject(error instanceof Error ? error : new Error(String(error)));
+			}
+		});
+	}
+
+	async open(path: string, flags: 'r' | 'w' | 'a'): Promise<Buffer> {
+		return await this.send<Buffer>(`opening "${path}"`, (done) =>
+			this.sftp.open(path, flags, (error, handle) => done(error, handle)),
+		);
+	}
+
+	async close(handle: Buffer, path: string): Promise<void> {
+		await this.send<void>(`closing "${path}"`, (done) =>
+			this.sftp.close(handle, (error) => done(error)),
+		);
+	}
+
+	/**
+	 * Runs a transfer, which makes many requests, under one watchdog instead of a timer per request: it fails with
+	 * StalledRequest (and closes the connection) when `progress` was not called for the timeout.
+	 */
+	async watched<T>(what: string, transfer: (progress: () => void) => Promise<T>): Promise<T> {
+		let last = Date.now();
+		let stalled: ((error: Error) => void) | undefined;
+		const watchdog = new Promise<never>((_resolve, reject) => {
+			stalled = reject;
+		});
+		const timer = setInterval(
+			() => {
+				if (Date.now() - last < this.timeoutMs) return;
+				this.client.end();
+				stalled?.(new StalledRequest(what, this.timeoutMs));
+			},
+			Math.max(50, Math.min(1000, this.timeoutMs / 4)),
+		);
+		try {
+			return await Promise.race([transfer(() => (last = Date.now())), watchdog]);
+		} finally {
+			clearInterval(timer);
+		}
+	}
+
+	/** Reads up to `length` bytes at `position`; 0 bytes means the end of the file. Use within `watched`. */
+	async read(handle: Buffer, position: number, length: number): Promise<Buffer> {
+		return await new Promise<Buffer>((resolve, reject) => {
+			const buffer = Buffer.allocUnsafe(length);
+			this.sftp.read(handle, buffer, 0, length, position, (error, bytesRead) =>
+				error ? reject(error) : resolve(buffer.subarray(0, bytesRead)),
+			);
+		});
+	}
+
+	/** Use within `watched`. */
+	async write(handle: Buffer, data: Buffer, position: number): Promise<void> {
+		await new Promise<void>((resolve, reject) => {
+			this.sftp.write(handle, data, 0, data.length, position, (error) =>
+				error ? reject(error) : resolve(),
+			);
+		});
+	}
+}
