@@ -245,6 +245,8 @@ async function attempt(settings: SftpSettings, note: (line: string) => void): Pr
 		});
 		note(`Connecting to ${settings.host}:${settings.port} (SFTP)`);
 		client.connect(connectConfig(settings, facts, note));
+		// Requests are small packets sent while answers stream in: Nagle's algorithm would hold each one back.
+		client.setNoDelay(true);
 	});
 	note(
 		`Authenticated as ${settings.user} with ${facts.methodUsed ?? 'none'} (the server accepts: ${facts.methodsOffered?.join(', ') ?? 'any'})`,

@@ -1,3 +1,4 @@
+import { createPrivateKey, type KeyObject } from 'node:crypto';
 import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
 import { utils as sshUtils } from 'ssh2';
 
@@ -50,6 +51,38 @@ export function repairPrivateKey(key: string): string {
 	}
 	const base64 = body.replace(/\s+/g, '');
 	return `${match[1]}\n${headers}${base64.replace(/(.{64})/g, '$1\n').replace(/\n$/, '')}\n${match[4]}\n`;
+}
+
+/**
+ * PKCS#8 keys ("BEGIN PRIVATE KEY", "BEGIN ENCRYPTED PRIVATE KEY"), which the SSH library does not read, in the
+ * PEM form it does: PKCS#1 for RSA, SEC1 for ECDSA, unencrypted (the result stays in memory only).
+ */
+function fromPkcs8(key: string, passphrase: string | undefined): string {
+	if (!/-----BEGIN (ENCRYPTED )?PRIVATE KEY-----/.test(key)) return key;
+	let parsed: KeyObject;
+	try {
+		parsed = createPrivateKey({ key, format: 'pem', passphrase });
+	} catch (error) {
+		const reason = error instanceof Error ? error.message : String(error);
+		throw new RemoteFailure(
+			'settings',
+			/passphrase|decrypt|bad decrypt/i.test(reason) || /ENCRYPTED/.test(key)
+				? 'The passphrase does not unlock the private key'
+				: `The private key cannot be read (${reason})`,
+			'Check the passphrase, or paste the whole key file including its first and last line.',
+		);
+	}
+	if (parsed.asymmetricKeyType === 'rsa') {
+		return parsed.export({ type: 'pkcs1', format: 'pem' }).toString();
+	}
+	if (parsed.asymmetricKeyType === 'ec') {
+		return parsed.export({ type: 'sec1', format: 'pem' }).toString();
+	}
+	throw new RemoteFailure(
+		'settings',
+		`The private key is a PKCS#8 ${parsed.asymmetricKeyType ?? 'unknown'} key, which cannot be used in this form`,
+		'Convert it to the OpenSSH format with "ssh-keygen -p -f KEYFILE" (it rewrites the file in place) and paste it again.',
+	);
 }
 
 /** Reads the key now, so that a wrong passphrase or an unreadable key is reported as such, not as a refused login. */
@@ -112,8 +145,8 @@ export function toSftpSettings(credentials: ICredentialDataDecryptedObject): Sft
 		timeoutMs: parseTimeout(credentials.connectionTimeout, DEFAULTS.connectionTimeoutSeconds),
 	};
 	if (keyText !== '') {
-		const privateKey = repairPrivateKey(keyText);
 		const passphrase = passphraseText === '' ? undefined : passphraseText;
+		const privateKey = fromPkcs8(repairPrivateKey(keyText), passphrase);
 		checkPrivateKey(privateKey, passphrase);
 		settings.privateKey = privateKey;
 		settings.passphrase = passphrase;

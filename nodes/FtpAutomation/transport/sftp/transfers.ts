@@ -35,6 +35,16 @@ async function drained(destination: Writable): Promise<void> {
 	});
 }
 
+/**
+ * Resolves once `destination` has processed every chunk written to it: a read resolves only when all its bytes
+ * arrived where they go (the engine counts and checks them then).
+ */
+async function flushed(destination: Writable): Promise<void> {
+	await new Promise<void>((resolve, reject) => {
+		destination.write(Buffer.alloc(0), (error) => (error ? reject(error) : resolve()));
+	});
+}
+
 async function deliver(destination: Writable, data: Buffer): Promise<void> {
 	if (destination.destroyed || destination.writableEnded) {
 		throw new Error('The destination of the download was closed');
@@ -85,7 +95,10 @@ async function readInOrder(
 			while (inFlight.length < REQUESTS_IN_FLIGHT) request();
 			const { position, data } = inFlight.shift()!;
 			const chunk = await data;
-			if (chunk.length === 0) return;
+			if (chunk.length === 0) {
+				await flushed(destination);
+				return;
+			}
 			onBytes(chunk.length);
 			await deliver(destination, chunk);
 			onBytes(0);
