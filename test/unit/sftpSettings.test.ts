@@ -141,7 +141,8 @@ describe('toSftpSettings', () => {
 				} as never,
 			).privateKey as unknown as string;
 		const key = (privateKey: string, passphrase?: string) =>
-			toSftpSettings({ host: 'h', username: 'u', privateKey, passphrase }).privateKey!;
+			toSftpSettings({ host: 'h', username: 'u', privateKey, passphrase: passphrase ?? '' })
+				.privateKey!;
 		expect(pkcs8('rsa')).toContain('BEGIN PRIVATE KEY');
 		expect(sshUtils.parseKey(key(pkcs8('rsa')))).not.toBeInstanceOf(Error);
 		expect(sshUtils.parseKey(key(pkcs8('ec')))).not.toBeInstanceOf(Error);

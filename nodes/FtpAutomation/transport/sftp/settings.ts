@@ -53,25 +53,33 @@ export function repairPrivateKey(key: string): string {
 	return `${match[1]}\n${headers}${base64.replace(/(.{64})/g, '$1\n').replace(/\n$/, '')}\n${match[4]}\n`;
 }
 
+/** Node's reading of a PKCS#8 key, or the reason it failed. */
+function readPkcs8(key: string, passphrase: string | undefined): KeyObject {
+	const reason = (error: unknown) => (error instanceof Error ? error.message : String(error));
+	let failure: string | undefined;
+	let parsed: KeyObject | undefined;
+	try {
+		parsed = createPrivateKey({ key, format: 'pem', passphrase });
+	} catch (error) {
+		failure = reason(error);
+	}
+	if (parsed !== undefined) return parsed;
+	throw new RemoteFailure(
+		'settings',
+		/ENCRYPTED/.test(key)
+			? 'The passphrase does not unlock the private key'
+			: `The private key cannot be read (${failure ?? 'unknown reason'})`,
+		'Check the passphrase, or paste the whole key file including its first and last line.',
+	);
+}
+
 /**
  * PKCS#8 keys ("BEGIN PRIVATE KEY", "BEGIN ENCRYPTED PRIVATE KEY"), which the SSH library does not read, in the
  * PEM form it does: PKCS#1 for RSA, SEC1 for ECDSA, unencrypted (the result stays in memory only).
  */
 function fromPkcs8(key: string, passphrase: string | undefined): string {
 	if (!/-----BEGIN (ENCRYPTED )?PRIVATE KEY-----/.test(key)) return key;
-	let parsed: KeyObject;
-	try {
-		parsed = createPrivateKey({ key, format: 'pem', passphrase });
-	} catch (error) {
-		const reason = error instanceof Error ? error.message : String(error);
-		throw new RemoteFailure(
-			'settings',
-			/passphrase|decrypt|bad decrypt/i.test(reason) || /ENCRYPTED/.test(key)
-				? 'The passphrase does not unlock the private key'
-				: `The private key cannot be read (${reason})`,
-			'Check the passphrase, or paste the whole key file including its first and last line.',
-		);
-	}
+	const parsed = readPkcs8(key, passphrase);
 	if (parsed.asymmetricKeyType === 'rsa') {
 		return parsed.export({ type: 'pkcs1', format: 'pem' }).toString();
 	}
