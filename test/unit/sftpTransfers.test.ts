@@ -3,6 +3,7 @@
  * in any order, the requests in flight stay bounded, a server that stops answering is given up after the timeout.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import { Readable, Writable } from 'node:stream';
 import type { Client, SFTPWrapper } from 'ssh2';
 
@@ -75,7 +76,7 @@ function fakeChannel(
 			}, 1);
 		},
 	};
-	const client = { end: () => (ended.value = true) };
+	const client = Object.assign(new EventEmitter(), { end: () => (ended.value = true) });
 	return {
 		requests: (timeoutMs = 5000) =>
 			new SftpRequests(sftp as unknown as SFTPWrapper, client as unknown as Client, timeoutMs),

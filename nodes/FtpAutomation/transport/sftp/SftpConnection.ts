@@ -46,6 +46,8 @@ export class SftpConnection implements RemoteConnection {
 		client.once('close', markClosed);
 		client.once('end', markClosed);
 		sftp.once('close', markClosed);
+		// The library reports a lost channel as an 'error' event too; the waiting requests already fail with it.
+		sftp.on('error', markClosed);
 	}
 
 	static async open(settings: SftpSettings, note: (line: string) => void): Promise<SftpConnection> {
@@ -71,7 +73,7 @@ export class SftpConnection implements RemoteConnection {
 	}
 
 	get closed(): boolean {
-		return this.isClosed;
+		return this.isClosed || this.requests.closed;
 	}
 
 	get capabilities(): ServerCapabilities {

@@ -34,20 +34,69 @@ export class StalledRequest extends Error {
  * answering would hang the workflow. On a missed deadline the connection is closed, so that nothing answers late.
  */
 export class SftpRequests {
+	/** Set once the connection ended (or we gave it up): nothing sent after that can be answered. */
+	private ended = false;
+	/** Fail the requests and transfers still waiting, once the connection is gone. */
+	private readonly waiting = new Set<(error: Error) => void>();
+
 	constructor(
 		readonly sftp: SFTPWrapper,
 		private readonly client: Client,
 		readonly timeoutMs: number,
-	) {}
+	) {
+		// The library fails waiting requests only once the socket is fully closed; a server that half-closes it
+		// (or a peer that vanished after its FIN) would leave them waiting.
+		const lost = () => this.giveUp(new Error('The connection was closed by the server'));
+		client.once('end', lost);
+		client.once('close', lost);
+	}
+
+	get closed(): boolean {
+		return this.ended;
+	}
+
+	/** Ends the connection and fails everything still waiting on it with `error`. */
+	giveUp(error: Error): void {
+		if (!this.ended) {
+			this.ended = true;
+			this.client.end();
+		}
+		for (const fail of [...this.waiting]) fail(error);
+		this.waiting.clear();
+	}
+
+	/** Runs `work` unless the connection is gone; it fails at once when the connection goes meanwhile. */
+	private async whileConnected<T>(start: () => Promise<T>): Promise<T> {
+		if (this.ended) return await Promise.reject(new Error('The connection was closed'));
+		const work = start();
+		let fail: (error: Error) => void = () => undefined;
+		const lost = new Promise<never>((_resolve, reject) => {
+			fail = reject;
+		});
+		this.waiting.add(fail);
+		try {
+			return await Promise.race([work, lost]);
+		} finally {
+			this.waiting.delete(fail);
+		}
+	}
 
 	async send<T>(
 		what: string,
 		request: (done: (error: unknown, value?: T) => void) => void,
 	): Promise<T> {
+		return await this.whileConnected(async () => await this.sendNow(what, request));
+	}
+
+	private async sendNow<T>(
+		what: string,
+		request: (done: (error: unknown, value?: T) => void) => void,
+	): Promise<T> {
 		return await new Promise<T>((resolve, reject) => {
 			const timer = setTimeout(() => {
-				this.client.end();
-				reject(new StalledRequest(what, this.timeoutMs));
+				const stalled = new StalledRequest(what, this.timeoutMs);
+				reject(stalled);
+				this.giveUp(stalled);
 			}, this.timeoutMs);
 			try {
 				request((error, value) => {
@@ -88,13 +137,16 @@ export class SftpRequests {
 		const timer = setInterval(
 			() => {
 				if (Date.now() - last < this.timeoutMs) return;
-				this.client.end();
-				stalled?.(new StalledRequest(what, this.timeoutMs));
+				const error = new StalledRequest(what, this.timeoutMs);
+				stalled?.(error);
+				this.giveUp(error);
 			},
 			Math.max(50, Math.min(1000, this.timeoutMs / 4)),
 		);
 		try {
-			return await Promise.race([transfer(() => (last = Date.now())), watchdog]);
+			return await this.whileConnected(
+				async () => await Promise.race([transfer(() => (last = Date.now())), watchdog]),
+			);
 		} finally {
 			clearInterval(timer);
 		}
