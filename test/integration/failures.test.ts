@@ -149,7 +149,7 @@ describe('bad input changes nothing on the server', () => {
 				options: { folder: true, recursive: true },
 			});
 			expect(error.message).toBe(
-				'Refusing to delete "/" recursively: it is the root folder of this FTP account',
+				'Refusing to delete "/" recursively: it is the root folder of this account',
 			);
 		}
 		expect(await fsp.readFile(path.join(tlsServer.root, 'victim.txt'), 'utf8')).toBe('keep me');

@@ -332,7 +332,7 @@ describe('servers that can tell a link from a folder', () => {
 		});
 		const error = await failingRun(scripted, deleteRecursively('/jobs/tmp'));
 		expect(error.message).toBe(
-			'Refusing to delete "/jobs/tmp" recursively: it is a link to "/archive" (the server says so after CWD). Nothing was deleted.',
+			'Refusing to delete "/jobs/tmp" recursively: it is a link to "/archive" (the server says so). Nothing was deleted.',
 		);
 		expect(changingCommands(server)).toEqual([]);
 	});

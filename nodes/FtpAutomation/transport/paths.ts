@@ -25,7 +25,7 @@ export function checkPath(value: unknown, label = 'Path'): string {
 	if (bad) {
 		throw new RemoteFailure(
 			'input',
-			`${label} contains ${CONTROL_CHARACTERS[bad[0]]}, which FTP cannot carry: ${JSON.stringify(value)}`,
+			`${label} contains ${CONTROL_CHARACTERS[bad[0]]}, which is not allowed in a path: ${JSON.stringify(value)}`,
 			'Remove line breaks and control characters from the path (an expression may have added a trailing newline; try .trim()).',
 		);
 	}

@@ -56,7 +56,7 @@ export async function deleteFolder(
 	if (recursive && (folder === '/' || folder === session.homeDirectory)) {
 		throw new RemoteFailure(
 			'input',
-			`Refusing to delete "${folder}" recursively: it is ${folder === '/' ? 'the root folder' : 'the login folder'} of this FTP account`,
+			`Refusing to delete "${folder}" recursively: it is ${folder === '/' ? 'the root folder' : 'the login folder'} of this account`,
 			'Delete the subfolders you mean one by one, or give the exact folder path.',
 		);
 	}

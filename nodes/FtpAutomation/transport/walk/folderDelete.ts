@@ -72,19 +72,19 @@ export async function deleteFolderTree(
 	const rootRealPath = await session.realPathOf(folder);
 	if (rootRealPath === undefined) {
 		throw refusal(
-			`Refusing to delete "${folder}" recursively: the server does not say where the folder really is (no usable reply to PWD after CWD), so links inside it could not be told apart from folders.`,
+			`Refusing to delete "${folder}" recursively: the server does not say where the folder really is (no usable answer when asked for its real path), so links inside it could not be told apart from folders.`,
 			'Delete what it holds step by step with List and Delete.',
 		);
 	}
 	if (rootRealPath !== folder) {
 		throw refusal(
-			`Refusing to delete "${folder}" recursively: it is a link to "${rootRealPath}" (the server says so after CWD).`,
+			`Refusing to delete "${folder}" recursively: it is a link to "${rootRealPath}" (the server says so).`,
 			'Delete the link itself (Delete with Folder off), or give the real folder if you mean to delete it.',
 		);
 	}
 	if (rootRealPath === '/' || rootRealPath === session.homeDirectory) {
 		throw refusal(
-			`Refusing to delete "${folder}" recursively: it is the ${rootRealPath === '/' ? 'root folder' : 'login folder'} of this FTP account.`,
+			`Refusing to delete "${folder}" recursively: it is the ${rootRealPath === '/' ? 'root folder' : 'login folder'} of this account.`,
 			'Delete the subfolders you mean one by one, or give the exact folder path.',
 		);
 	}

@@ -104,8 +104,8 @@ export async function walkFolders(
 		const real = await realPathOf(session, folder);
 		if (real === null) {
 			refuse(
-				`Cannot tell whether "${folder.path}" is a folder inside "${root}" or a link out of it: the server does not let it be entered (CWD) or does not say where it is (PWD).`,
-				'Check that this FTP user may open every folder inside, then try again; or delete what it holds step by step with List and Delete.',
+				`Cannot tell whether "${folder.path}" is a folder inside "${root}" or a link out of it: the server does not let it be entered or does not say where it really is.`,
+				'Check that this user may open every folder inside, then try again; or delete what it holds step by step with List and Delete.',
 			);
 		}
 		return real === expectedRealPath ? undefined : { target: real ?? undefined };
@@ -134,7 +134,7 @@ export async function walkFolders(
 				const twin = identity.twin.path;
 				if (strict) {
 					refuse(
-						`Refusing to delete "${root}" recursively: "${folder.path}" lists exactly what "${twin}" lists, and the server cannot tell whether it is a link to that folder (it gives no MLSD unique facts, and its PWD repeats the path it was sent to).`,
+						`Refusing to delete "${root}" recursively: "${folder.path}" lists exactly what "${twin}" lists, and the server cannot tell whether it is a link to that folder (it gives no file identities, and asked for the folder's real path it repeats the path it was given).`,
 						`Deleting through a link would delete files outside "${root}". Remove the link (or the nested folder) on the server by other means, or delete the files with List and Delete.`,
 					);
 				}
