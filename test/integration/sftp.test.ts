@@ -10,8 +10,15 @@ import type { ICredentialDataDecryptedObject, INodeParameters } from 'n8n-workfl
 import { utils as sshUtils } from 'ssh2';
 
 import { FtpAutomation } from '../../nodes/FtpAutomation/FtpAutomation.node';
+import { FtpAutomationTrigger } from '../../nodes/FtpAutomation/FtpAutomationTrigger.node';
 import { startSftpServer, type TestSftpServer } from '../../tools/sftpServer';
-import { binaryItem, cleanupBinaryData, initBinaryData, readBinary } from '../../tools/n8nHarness';
+import {
+	binaryItem,
+	cleanupBinaryData,
+	initBinaryData,
+	pollNode,
+	readBinary,
+} from '../../tools/n8nHarness';
 import { failingRun, runFtpNode, sha256, within } from '../helpers/nodeRun';
 
 const KEY_PASSPHRASE = 'sftp key passphrase 1';
@@ -148,6 +155,20 @@ describe('SFTP operations (in-process server)', () => {
 		expect(await fsp.readdir(path.join(server.root, 'in'))).toEqual([]);
 	});
 
+	it('leaves names with control characters out of a listing, and says so', async () => {
+		await fsp.mkdir(path.join(server.root, 'odd'), { recursive: true });
+		await fsp.writeFile(path.join(server.root, 'odd', 'fine.txt'), 'ok');
+		await fsp.writeFile(path.join(server.root, 'odd', 'evil\r\nname.txt'), 'x');
+		const listed = await runFtpNode(
+			credentialsFor(server),
+			sftp({ operation: 'list', path: '/odd', options: { includeConnectionLog: true } }),
+		);
+		expect(listed.map((item) => item.json.name)).toEqual(['fine.txt']);
+		expect((listed[0].json.connectionLog as string[]).join('\n')).toMatch(
+			/Left out 1 entry of "\/odd" whose name is not a plain name in it .*"evil\\r\\nname\.txt"/,
+		);
+	});
+
 	it('logs in with a key protected by a passphrase, and with keyboard-interactive', async () => {
 		const keyOnly = credentialsFor(server, {
 			password: '',
@@ -269,6 +290,33 @@ describe('SFTP operations (in-process server)', () => {
 		} finally {
 			await limited.close();
 		}
+	});
+});
+
+describe('the trigger over SFTP (in-process server)', () => {
+	it('emits a new file once, downloaded and moved to the archive', async () => {
+		await fsp.mkdir(path.join(server.root, 'drop'), { recursive: true });
+		await fsp.writeFile(path.join(server.root, 'drop', 'old.csv'), 'old');
+		const staticData = {};
+		const poll = async () =>
+			(await pollNode({
+				nodeType: new FtpAutomationTrigger(),
+				parameters: {
+					protocol: 'sftp',
+					path: '/drop',
+					options: { download: true, afterDownload: 'moveTo', moveToFolder: '/done' },
+				},
+				credentials: { sftpAutomationApi: credentialsFor(server) },
+				staticData,
+			})) ?? [];
+		expect(await poll()).toEqual([]);
+		await fsp.writeFile(path.join(server.root, 'drop', 'new.csv'), 'id\n1\n');
+		const emitted = await poll();
+		expect(emitted.map((item) => item.json.name)).toEqual(['new.csv']);
+		expect((await readBinary(emitted[0].binary!.data)).toString()).toBe('id\n1\n');
+		expect(await fsp.readdir(path.join(server.root, 'done'))).toEqual(['new.csv']);
+		expect(await poll()).toEqual([]);
+		expect(await fsp.readdir(path.join(server.root, 'drop'))).toEqual(['old.csv']);
 	});
 });
 
