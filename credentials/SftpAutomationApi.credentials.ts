@@ -57,7 +57,7 @@ export class SftpAutomationApi implements ICredentialType {
 			typeOptions: { password: true, rows: 4 },
 			default: '',
 			description:
-				'The whole private key file: OpenSSH ("-----BEGIN OPENSSH PRIVATE KEY-----"), PEM (PKCS#1 or PKCS#8) or PuTTY .ppk version 2. A key pasted on one line is repaired.',
+				'The whole private key file: OpenSSH ("-----BEGIN OPENSSH PRIVATE KEY-----"), PEM (PKCS#1 or PKCS#8) or PuTTY .ppk version 2 (RSA). A key pasted on one line is repaired.',
 		},
 		{
 			displayName: 'Passphrase',

@@ -31,7 +31,7 @@ START_TIMEOUT="${SFTP_INTEROP_TIMEOUT:-20}"
 PROFTPD_DIR="$CACHE/proftpd"
 SSHD=/usr/sbin/sshd
 
-APT_PACKAGES=(openssh-server openssh-client sshpass curl openssl python3
+APT_PACKAGES=(openssh-server openssh-client sshpass curl openssl python3 putty-tools
   libhiredis0.14 libmemcached11 libmemcachedutil2 libpcre2-posix3 libsodium23)
 # Downloaded and unpacked, not installed (they conflict with vsftpd): see scripts/ftp-servers.sh.
 DOWNLOADED_PACKAGES=(proftpd-core proftpd-mod-crypto)

@@ -37,6 +37,7 @@ const PEM_HEADERS = /^\s*(Proc-Type:\s*\S+)\s+(DEK-Info:\s*\S+)\s*/;
  * line breaks turned into spaces or removed, which no key parser reads. PuTTY keys are left as they are.
  */
 export function repairPrivateKey(key: string): string {
+	if (/^\s*PuTTY-User-Key-File-/.test(key)) return repairPuttyKey(key);
 	const match = PEM_BLOCK.exec(key);
 	if (!match) return key.trim();
 	let body = match[3];
@@ -93,6 +94,31 @@ function fromPkcs8(key: string, passphrase: string | undefined): string {
 	);
 }
 
+const PUTTY_ONE_LINE =
+	/^PuTTY-User-Key-File-(\d+): (\S+) Encryption: (\S+) Comment:(.*?) ?Public-Lines: \d+ ([A-Za-z0-9+/= ]+?) Private-Lines: \d+ ([A-Za-z0-9+/= ]+?) Private-MAC: ([0-9a-fA-F]+)$/;
+
+/** A PuTTY key pasted on one line, with its header lines and base64 blocks (64 characters a line) restored. */
+function repairPuttyKey(key: string): string {
+	const flat = key.trim().replace(/\s+/g, ' ');
+	const match = PUTTY_ONE_LINE.exec(flat);
+	if (!match || /\n/.test(key.trim())) return `${key.trim()}\n`;
+	const [, version, type, encryption, comment, publicBlock, privateBlock, mac] = match;
+	const lines = (block: string) => block.replace(/ /g, '').match(/.{1,64}/g) ?? [];
+	const publicLines = lines(publicBlock);
+	const privateLines = lines(privateBlock);
+	return [
+		`PuTTY-User-Key-File-${version}: ${type}`,
+		`Encryption: ${encryption}`,
+		`Comment: ${comment.trim()}`,
+		`Public-Lines: ${publicLines.length}`,
+		...publicLines,
+		`Private-Lines: ${privateLines.length}`,
+		...privateLines,
+		`Private-MAC: ${mac}`,
+		'',
+	].join('\n');
+}
+
 /** Reads the key now, so that a wrong passphrase or an unreadable key is reported as such, not as a refused login. */
 function checkPrivateKey(key: string, passphrase: string | undefined): void {
 	const parsed = sshUtils.parseKey(key, passphrase);
@@ -103,6 +129,13 @@ function checkPrivateKey(key: string, passphrase: string | undefined): void {
 			'settings',
 			'The private key is protected by a passphrase, and the credential has none',
 			'Enter the key’s passphrase in the Passphrase field.',
+		);
+	}
+	if (/^PuTTY-User-Key-File-/.test(key) && !/passphrase/i.test(reason)) {
+		throw new RemoteFailure(
+			'settings',
+			`This PuTTY key cannot be read (${reason}): only version 2 .ppk files of RSA keys are read directly`,
+			'In PuTTYgen, load the key and choose Conversions → Export OpenSSH key (works for every key type), then paste that file; or on Linux: puttygen KEY.ppk -O private-openssh -o KEY.',
 		);
 	}
 	if (/bad passphrase|integrity check failed|decrypt/i.test(reason)) {
