@@ -114,8 +114,10 @@ describe('SFTP operations (in-process server)', () => {
 		expect(uploaded.json).toMatchObject({ path: '/in/März 東京.csv', size: content.length });
 		expect(sha256(await onServer('in/März 東京.csv'))).toBe(sha256(content));
 		const log = (uploaded.json.connectionLog as string[]).join('\n');
+		expect(log).toMatch(/Connected: 127\.0\.0\.1:\d+ from 127\.0\.0\.1:\d+ after \d+ ms/);
 		expect(log).toMatch(/Server identification: SSH-2\.0-/);
-		expect(log).toMatch(/SSH handshake: key exchange \S+, host key ssh-ed25519, cipher \S+/);
+		expect(log).toMatch(/STAT \/in: (OK|no such file) \(\d+ ms\)/);
+		expect(log).toMatch(/SSH handshake: key exchange \S+, host key ssh-ed25519, cipher \S+, MAC /);
 		expect(log).toContain(`Host key: ssh-ed25519 ${server.hostKeyFingerprint}`);
 		expect(log).toMatch(/Authenticated as tester with password \(the server accepts: .*password/);
 		expect(log).toMatch(/SFTP version 3, extensions: posix-rename@openssh\.com/);

@@ -111,7 +111,8 @@ export class SftpConnection implements RemoteConnection {
 		const started = Date.now();
 		return await work().then(
 			(result) => {
-				this.note(`${operation} ${path}: OK (${since(started)})`);
+				const outcome = result === undefined && operation === 'STAT' ? 'no such file' : 'OK';
+				this.note(`${operation} ${path}: ${outcome} (${since(started)})`);
 				return result;
 			},
 			async (error: unknown) => {
@@ -124,11 +125,18 @@ export class SftpConnection implements RemoteConnection {
 	}
 
 	private async statOf(path: string): Promise<Stats | undefined> {
-		return await this.requests
-			.send<Stats>(`STAT "${path}"`, (done) => this.sftp.stat(path, (e, stats) => done(e, stats)))
-			.catch(async (error: unknown) =>
-				statusOf(error) === SFTP_STATUS.noSuchFile ? undefined : await Promise.reject(error),
-			);
+		return await this.logged(
+			'STAT',
+			path,
+			async () =>
+				await this.requests
+					.send<Stats>(`STAT "${path}"`, (done) =>
+						this.sftp.stat(path, (e, stats) => done(e, stats)),
+					)
+					.catch(async (error: unknown) =>
+						statusOf(error) === SFTP_STATUS.noSuchFile ? undefined : await Promise.reject(error),
+					),
+		);
 	}
 
 	async list(folder: string, options: { maxEntries: number }): Promise<FolderListing> {

@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import pLimit from 'p-limit';
 import {
 	Client,
@@ -211,7 +212,8 @@ function describeNegotiated(negotiated: {
 	serverHostKey: string;
 	cs: { cipher: string; mac: string; compress: string };
 }): string {
-	const mac = negotiated.cs.mac === '' ? '' : `, MAC ${negotiated.cs.mac}`;
+	const mac =
+		negotiated.cs.mac === '' ? ', MAC in the cipher (AEAD)' : `, MAC ${negotiated.cs.mac}`;
 	return `key exchange ${negotiated.kex}, host key ${negotiated.serverHostKey}, cipher ${negotiated.cs.cipher}${mac}`;
 }
 
@@ -244,6 +246,13 @@ async function attempt(settings: SftpSettings, note: (line: string) => void): Pr
 			facts.banner = message.trim().slice(0, 500);
 		});
 		note(`Connecting to ${settings.host}:${settings.port} (SFTP)`);
+		const started = Date.now();
+		client.once('connect', () => {
+			const socket = (client as unknown as { _sock?: Socket })._sock;
+			note(
+				`Connected: ${socket?.remoteAddress ?? '?'}:${socket?.remotePort ?? '?'} from ${socket?.localAddress ?? '?'}:${socket?.localPort ?? '?'} after ${Date.now() - started} ms`,
+			);
+		});
 		client.connect(connectConfig(settings, facts, note));
 		// Requests are small packets sent while answers stream in: Nagle's algorithm would hold each one back.
 		client.setNoDelay(true);
