@@ -1,5 +1,5 @@
 /**
- * In-process SFTP server for tests and the demo, built on the server side of `ssh2` (1.15) and bound to 127.0.0.1 only.
+ * In-process SFTP server for tests and the demo, built on the server side of `ssh2` and bound to 127.0.0.1 only.
  * The SFTP requests themselves are served by tools/sftpServerFiles.ts from a folder on disk.
  *
  * Behaviour worth knowing when writing tests:

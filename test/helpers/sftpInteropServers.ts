@@ -7,6 +7,7 @@ import { execFile } from 'child_process';
 import { promises as fsp } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import type { ICredentialDataDecryptedObject, IDataObject } from 'n8n-workflow';
 
 const SCRIPT = path.resolve(__dirname, '../../scripts/sftp-servers.sh');
 
@@ -326,4 +327,20 @@ export async function writeAsSftpUser(
 	await fsp.writeFile(file, content);
 	await fsp.chown(file, instance.uid, instance.gid);
 	return file;
+}
+
+/** The `sftpAutomationApi` credential for an instance: password login, host key pinned to the one in the JSON. */
+export function sftpCredentialsFor(
+	server: SftpInteropInstance,
+	overrides: IDataObject = {},
+): ICredentialDataDecryptedObject {
+	return {
+		host: server.host,
+		port: server.port,
+		username: server.username,
+		password: server.password,
+		hostKeyFingerprint: server.hostKeyFingerprint,
+		connectionTimeout: 10,
+		...overrides,
+	};
 }

@@ -157,15 +157,24 @@ describe('SFTP operations (in-process server)', () => {
 		expect(await fsp.readdir(path.join(server.root, 'in'))).toEqual([]);
 	});
 
-	it('leaves names with control characters out of a listing, and says so', async () => {
+	it('lists sorted by name, leaving names with control characters out, and says so', async () => {
 		await fsp.mkdir(path.join(server.root, 'odd'), { recursive: true });
 		await fsp.writeFile(path.join(server.root, 'odd', 'fine.txt'), 'ok');
 		await fsp.writeFile(path.join(server.root, 'odd', 'evil\r\nname.txt'), 'x');
+		for (const name of ['zeta.txt', 'b.txt', 'alpha.txt']) {
+			await fsp.writeFile(path.join(server.root, 'odd', name), name);
+		}
 		const listed = await runFtpNode(
 			credentialsFor(server),
 			sftp({ operation: 'list', path: '/odd', options: { includeConnectionLog: true } }),
 		);
-		expect(listed.map((item) => item.json.name)).toEqual(['fine.txt']);
+		// Sorted by name, whatever order the server's directory has.
+		expect(listed.map((item) => item.json.name)).toEqual([
+			'alpha.txt',
+			'b.txt',
+			'fine.txt',
+			'zeta.txt',
+		]);
 		expect((listed[0].json.connectionLog as string[]).join('\n')).toMatch(
 			/Left out 1 entry of "\/odd" whose name is not a plain name in it .*"evil\\r\\nname\.txt"/,
 		);

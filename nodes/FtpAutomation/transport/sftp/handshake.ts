@@ -90,14 +90,21 @@ export class OpenFailure extends Error {
 const HANDSHAKES_AT_ONCE = 4;
 const handshakeLimits = new Map<string, ReturnType<typeof pLimit>>();
 
-function handshakeLimitFor(settings: SftpSettings): ReturnType<typeof pLimit> {
+/** Runs `open` when fewer than HANDSHAKES_AT_ONCE connections to the same server are being opened. */
+async function throttled<T>(settings: SftpSettings, open: () => Promise<T>): Promise<T> {
 	const key = `${settings.host}:${settings.port}`;
 	let limit = handshakeLimits.get(key);
 	if (!limit) {
 		limit = pLimit(HANDSHAKES_AT_ONCE);
 		handshakeLimits.set(key, limit);
 	}
-	return limit;
+	const used = limit;
+	try {
+		return await used(open);
+	} finally {
+		// One entry per server being connected to, not per server ever connected to.
+		if (used.activeCount === 0 && used.pendingCount === 0) handshakeLimits.delete(key);
+	}
 }
 
 /** The order in which methods are tried; the server's list decides which of them are. */
@@ -298,9 +305,8 @@ export async function openSftp(
 	settings: SftpSettings,
 	note: (line: string) => void,
 ): Promise<OpenedSftp> {
-	const limit = handshakeLimitFor(settings);
 	for (let tried = 1; ; tried++) {
-		const outcome = await limit(async () => await attempt(settings, note)).then(
+		const outcome = await throttled(settings, async () => await attempt(settings, note)).then(
 			(opened) => ({ opened }),
 			(error: unknown) => ({ error }),
 		);

@@ -106,5 +106,8 @@ export async function toFolderListing(
 			`Left out ${skipped.length} ${skipped.length === 1 ? 'entry' : 'entries'} of "${folder}" whose name is not a plain name in it (a path, . or .., or control characters): ${skipped.slice(0, 5).join(', ')}${skipped.length > 5 ? ', …' : ''}`,
 		);
 	}
+	// READDIR answers in the server's directory order (hash order on most file systems): sorted, a listing is the
+	// same from one run to the next, as most FTP servers' listings are.
+	entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 	return { entries };
 }

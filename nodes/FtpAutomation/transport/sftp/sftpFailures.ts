@@ -23,17 +23,7 @@ function explainLogin(facts: HandshakeFacts): RemoteFailure {
 	const offered = facts.methodsOffered ?? [];
 	const tried = facts.methodsTried.filter((method) => method !== 'none');
 	const onlyKeys = offered.length > 0 && offered.every((method) => method === 'publickey');
-	const noKeys = !offered.includes('publickey');
 	const said = `the server accepts: ${methods(offered)}; tried: ${methods(tried)}`;
-	if (tried.length === 0) {
-		return new RemoteFailure(
-			'login',
-			`The server accepts none of the ways this credential can log in (${said})`,
-			onlyKeys
-				? 'This server accepts only publickey: paste a private key whose public key is in the account’s authorized_keys.'
-				: `Fill in what the server accepts (${methods(offered)}): a password, or a private key for publickey.`,
-		);
-	}
 	if (onlyKeys && !tried.includes('publickey')) {
 		return new RemoteFailure(
 			'login',
@@ -41,12 +31,19 @@ function explainLogin(facts: HandshakeFacts): RemoteFailure {
 			'Paste a private key whose public key is in the account’s authorized_keys on the server.',
 		);
 	}
+	if (tried.length === 0) {
+		return new RemoteFailure(
+			'login',
+			`The server accepts none of the ways this credential can log in (${said})`,
+			`Fill in what the server accepts (${methods(offered)}): a password, or a private key for publickey.`,
+		);
+	}
 	const keyHint = tried.includes('publickey')
 		? ' The key was refused: check that its public key is in the account’s ~/.ssh/authorized_keys (and, for OpenSSH, that the server allows its type).'
 		: '';
-	const passwordHint = noKeys
-		? ''
-		: ' The server also accepts publickey: a key may work where the password does not.';
+	const passwordHint = offered.includes('publickey')
+		? ' The server also accepts publickey: a key may work where the password does not.'
+		: '';
 	return new RemoteFailure(
 		'login',
 		`The server refused the login (${said})`,
@@ -148,10 +145,13 @@ function explainStatus(status: number, text: string, context: FailureContext): R
 		);
 	}
 	if (status === SFTP_STATUS.permissionDenied) {
+		const appending = /append/i.test(context.action ?? '');
 		return new RemoteFailure(
 			context.step,
 			`Permission denied ${doing} ${said}`,
-			'This SFTP user may not do that there: ask the server administrator for the rights, or use a folder the user may write to.',
+			appending
+				? 'The server refuses to append to this file: some servers never allow appending (ProFTPD without AllowStoreRestart), others only where the user may write. Replace the file instead (If File Exists: Overwrite), or ask the administrator.'
+				: 'This SFTP user may not do that there: ask the server administrator for the rights, or use a folder the user may write to.',
 			{ refusal: 'missingOrDenied' },
 		);
 	}
