@@ -6,17 +6,19 @@
  * Starts an in-process server with explicit TLS (self-signed certificate, trusted through the credential's
  * CA Certificate field) and a partner's CSV drop in /inbound, then runs the FTP Automation node through
  * n8n's own execution context, as a workflow would: test the credential, list *.csv, download each file,
- * upload a summary report, archive the originals, and show the result.
+ * upload a summary report, archive the originals, and show the result. One SFTP step next to them: the report is
+ * also delivered to an embedded SFTP server (tools/sftpServer.ts), with the credential's Host Key Fingerprint set
+ * to the server's (Accept Any Host Key stays off).
  */
 import { promises as fsp } from 'fs';
 import * as path from 'path';
 import type { ICredentialDataDecryptedObject, ICredentialTestFunctions } from 'n8n-workflow';
 
-import { ftpAutomationApiTest } from '../nodes/FtpAutomation/methods';
+import { ftpAutomationApiTest, sftpAutomationApiTest } from '../nodes/FtpAutomation/methods';
 import { startFtpServer } from '../tools/ftpServer';
 import { runFtpNode } from '../tools/ftpNode';
 import { cleanupBinaryData, initBinaryData, readBinary } from '../tools/n8nHarness';
-import { demoCredential, print } from './demo/common';
+import { demoCredential, demoSftpCredential, print, startDemoSftpServer } from './demo/common';
 
 const SAMPLE_FILES: Record<string, string> = {
 	'orders-2026-11-23.csv':
@@ -29,6 +31,10 @@ const SAMPLE_FILES: Record<string, string> = {
 async function main(): Promise<void> {
 	await initBinaryData();
 	const server = await startFtpServer({ security: 'explicit' });
+	const sftp = await startDemoSftpServer().catch(async (error: unknown) => {
+		await server.close();
+		throw error;
+	});
 	try {
 		await fsp.mkdir(path.join(server.root, 'inbound'), { recursive: true });
 		for (const [name, content] of Object.entries(SAMPLE_FILES))
@@ -83,6 +89,36 @@ async function main(): Promise<void> {
 			`\nUpload: ${uploaded.json.path} (${uploaded.json.size} bytes; folders created on the way)`,
 		);
 
+		// The SFTP step: the same report delivered to a partner's SFTP server, its host key pinned in the credential.
+		const sftpCredentials = demoSftpCredential(sftp).data as ICredentialDataDecryptedObject;
+		print(
+			`\nEmbedded SFTP server on ${sftp.host}:${sftp.port}, user "${sftp.username}", host key ${sftp.hostKeyType} ${sftp.hostKeyFingerprint}`,
+		);
+		const sftpTest = await sftpAutomationApiTest.call({} as ICredentialTestFunctions, {
+			id: 'demo-sftp',
+			name: 'Demo SFTP',
+			type: 'sftpAutomationApi',
+			data: sftpCredentials,
+		});
+		print(
+			`SFTP credential test (Host Key Fingerprint pinned): ${sftpTest.status} - ${sftpTest.message}`,
+		);
+		const [delivered] = await runFtpNode(sftpCredentials, {
+			protocol: 'sftp',
+			operation: 'upload',
+			path: '/reports/2026-11-24/summary.csv',
+			binaryData: false,
+			fileContent: report,
+			options: { createDirectories: true },
+		});
+		const onSftpDisk = await fsp.readFile(
+			path.join(sftp.root, 'reports', '2026-11-24', 'summary.csv'),
+			'utf8',
+		);
+		print(
+			`SFTP Upload: ${delivered.json.path} (${delivered.json.size} bytes; on the SFTP server's disk: ${onSftpDisk === report ? 'identical' : 'DIFFERENT'})`,
+		);
+
 		const archived = await runFtpNode(
 			credentials,
 			{
@@ -114,7 +150,7 @@ async function main(): Promise<void> {
 		print('\nThe server now holds:');
 		for (const { json } of tree) print(`  ${json.type === 'directory' ? 'd' : '-'} ${json.path}`);
 	} finally {
-		await server.close();
+		await Promise.allSettled([server.close(), sftp.close()]);
 		await cleanupBinaryData();
 	}
 }

@@ -2,13 +2,15 @@
  * `npm run demo`: the package inside a real n8n, in one command, with nothing but `npm ci` beforehand.
  *
  * 1. An embedded FTPS server (ftp-srv in this process, explicit TLS, a certificate generated for the run) on
- *    127.0.0.1 and a free port, with a partner's CSV drop in /inbound (examples/demo-data/).
+ *    127.0.0.1 and a free port, with a partner's CSV drop in /inbound (examples/demo-data/), and an embedded SFTP
+ *    server (ssh2 in this process, a host key generated for the run) on 127.0.0.1 and another free port.
  * 2. The pinned n8n, installed once into .cache/ by scripts/n8n-e2e.sh (about 6 min the first time), this package
  *    packed and installed into a fresh n8n user folder as users install it.
- * 3. The demo credential and examples/ftps-csv-pickup-report-archive.json imported, the workflow executed headless
- *    (`n8n execute`), and a summary of its run data and of the server's files printed.
+ * 3. The demo credentials (the SFTP one with the server's host key fingerprint pinned) and
+ *    examples/ftps-csv-pickup-report-archive.json plus one SFTP step (the report also uploaded over SFTP) imported,
+ *    the workflow executed headless (`n8n execute`), and a summary of its run data and of the servers' files printed.
  *
- * Exit 0 when the workflow succeeded; otherwise 1 with the failing node's explained error. The server is stopped
+ * Exit 0 when the workflow succeeded; otherwise 1 with the failing node's explained error. The servers are stopped
  * and the temp folders removed in every case (also on Ctrl-C).
  * Fast variant without n8n (the node run in-process through n8n's execution context, tools/n8nHarness.ts):
  * `npm run demo:quick`.
@@ -18,13 +20,16 @@ import * as path from 'path';
 
 import { outputOf, type Execution, type N8n, type RunJson } from '../tools/n8n';
 import type { TestFtpServer } from '../tools/ftpServer';
+import type { TestSftpServer } from '../tools/sftpServer';
 import {
+	DEMO_SFTP_NODE,
 	DEMO_WORKFLOW_ID,
 	importDemo,
 	prepareN8n,
 	print,
 	seconds,
 	startDemoServer,
+	startDemoSftpServer,
 } from './demo/common';
 
 async function listTree(root: string, folder = '/'): Promise<string[]> {
@@ -62,7 +67,7 @@ function explainFailure(execution: Execution): string {
 		: `the execution ended with status ${String(run.status)}`;
 }
 
-function summarise(run: RunJson): void {
+function summarise(run: RunJson, sftp: TestSftpServer): void {
 	const listed = outputOf(run, 'List CSV Files');
 	print(`\nListed /inbound with filter *.csv: ${listed.length} files`);
 	for (const { json } of listed) print(`  ${String(json.path)}  ${String(json.size)} bytes`);
@@ -91,6 +96,18 @@ function summarise(run: RunJson): void {
 	const [uploaded] = outputOf(run, 'Upload Report');
 	print(`Uploaded the report: ${String(uploaded.json.path)} (${String(uploaded.json.size)} bytes)`);
 
+	const [delivered] = outputOf(run, DEMO_SFTP_NODE);
+	print(
+		`SFTP step "${DEMO_SFTP_NODE}": the same report uploaded to the SFTP server: ${String(delivered.json.path)} ` +
+			`(${String(delivered.json.size)} bytes)`,
+	);
+	const sftpLog = delivered.json.connectionLog;
+	if (Array.isArray(sftpLog)) {
+		const hostKeyLines = sftpLog.map(String).filter((line) => /host key|KEX|cipher/i.test(line));
+		print(`  host key pinned (credential: ${sftp.hostKeyFingerprint}); from its connection log:`);
+		for (const line of hostKeyLines.slice(0, 6)) print(`    ${line}`);
+	}
+
 	const archived = outputOf(run, 'Archive');
 	print('Archived (Rename or Move, folder created on the way):');
 	for (const { json } of archived) print(`  ${String(json.oldPath)} -> ${String(json.newPath)}`);
@@ -107,12 +124,13 @@ function summarise(run: RunJson): void {
 async function main(): Promise<number> {
 	const started = Date.now();
 	let server: TestFtpServer | undefined;
+	let sftp: TestSftpServer | undefined;
 	let n8n: N8n | undefined;
 	const cleanup = async (): Promise<void> => {
-		await Promise.allSettled([server?.close(), n8n?.remove()]);
+		await Promise.allSettled([server?.close(), sftp?.close(), n8n?.remove()]);
 	};
 	const interrupted = (): void => {
-		print('\nInterrupted: stopping the FTPS server and removing the temp folders …');
+		print('\nInterrupted: stopping the FTPS and SFTP servers and removing the temp folders …');
 		void cleanup().finally(() => process.exit(130));
 	};
 	process.once('SIGINT', interrupted);
@@ -126,9 +144,13 @@ async function main(): Promise<number> {
 		print(
 			`  /inbound holds: ${(await fsp.readdir(path.join(server.root, 'inbound'))).sort().join(', ')}`,
 		);
+		sftp = await startDemoSftpServer();
+		print(
+			`Embedded SFTP server (ssh2, host key generated for this run: ${sftp.hostKeyType} ${sftp.hostKeyFingerprint}) on ${sftp.host}:${sftp.port}`,
+		);
 
 		n8n = await prepareN8n();
-		await importDemo(n8n, server);
+		await importDemo(n8n, server, sftp);
 
 		print(`Executing the workflow headless: n8n execute --id=${DEMO_WORKFLOW_ID} …`);
 		const execution = await n8n.execute(DEMO_WORKFLOW_ID);
@@ -139,7 +161,7 @@ async function main(): Promise<number> {
 			return 1;
 		}
 		print(`  succeeded in ${seconds(execution.ms)}`);
-		summarise(execution.run);
+		summarise(execution.run, sftp);
 
 		print('\nThe FTPS server now holds:');
 		for (const line of await listTree(server.root)) print(`  ${line}`);
@@ -151,6 +173,18 @@ async function main(): Promise<number> {
 					.replace(/^\uFEFF/, '')
 					.trimEnd()
 					.replace(/^/gm, '  '),
+			);
+		}
+		print('\nThe SFTP server now holds:');
+		for (const line of await listTree(sftp.root)) print(`  ${line}`);
+		for (const name of await fsp.readdir(path.join(sftp.root, 'reports')).catch(() => [])) {
+			const same = outbound.includes(name)
+				? (await fsp.readFile(path.join(sftp.root, 'reports', name))).equals(
+						await fsp.readFile(path.join(server.root, 'outbound', name)),
+					)
+				: false;
+			print(
+				`  /reports/${name}: ${same ? `the same bytes as the FTPS server's /outbound/${name}` : 'DIFFERS from the FTPS copy'}`,
 			);
 		}
 		print(

@@ -1,6 +1,6 @@
 /**
- * `npm run dev`: the demo's embedded FTPS server, credential and workflow, plus n8n's editor with this package
- * loaded, so the workflow can be opened and run in a browser. Ctrl-C stops n8n and the server.
+ * `npm run dev`: the demo's embedded FTPS and SFTP servers, credentials and workflow, plus n8n's editor with this package
+ * loaded, so the workflow can be opened and run in a browser. Ctrl-C stops n8n and the servers.
  *
  * Like `n8n-node dev` (@n8n/node-cli): n8n runs as a child process with its own user folder that is kept across runs
  * (here `.cache/n8n-dev`, gitignored; `n8n-node dev` uses ~/.n8n-node-cli), so the owner account created on the first
@@ -18,13 +18,16 @@ import * as path from 'path';
 
 import { freePort, type N8n } from '../tools/n8n';
 import type { TestFtpServer } from '../tools/ftpServer';
+import type { TestSftpServer } from '../tools/sftpServer';
 import {
+	DEMO_SFTP_CREDENTIAL_NAME,
 	DEMO_WORKFLOW_ID,
 	REPO,
 	importDemo,
 	prepareN8n,
 	print,
 	startDemoServer,
+	startDemoSftpServer,
 } from './demo/common';
 
 function healthy(url: string): Promise<boolean> {
@@ -40,12 +43,13 @@ function healthy(url: string): Promise<boolean> {
 
 async function main(): Promise<void> {
 	let server: TestFtpServer | undefined;
+	let sftp: TestSftpServer | undefined;
 	let child: ChildProcess | undefined;
 	let stopping = false;
 	const stop = async (code: number): Promise<never> => {
 		if (!stopping) {
 			stopping = true;
-			print('\nStopping n8n and the FTPS server …');
+			print('\nStopping n8n and the FTPS and SFTP servers …');
 			if (child && child.exitCode === null && child.signalCode === null) {
 				const exited = new Promise((resolve) => child!.once('exit', resolve));
 				child.kill('SIGTERM');
@@ -53,7 +57,7 @@ async function main(): Promise<void> {
 				await exited;
 				clearTimeout(timeout);
 			}
-			await server?.close();
+			await Promise.allSettled([server?.close(), sftp?.close()]);
 			print('Stopped.');
 		}
 		process.exit(code);
@@ -66,11 +70,15 @@ async function main(): Promise<void> {
 		print(
 			`Embedded FTPS server (ftp-srv, explicit TLS, certificate generated for this run) on ${server.host}:${server.port}`,
 		);
+		sftp = await startDemoSftpServer();
+		print(
+			`Embedded SFTP server (ssh2, host key generated for this run: ${sftp.hostKeyType} ${sftp.hostKeyFingerprint}) on ${sftp.host}:${sftp.port}`,
+		);
 		const userFolder = path.resolve(
 			process.env.N8N_DEV_USER_FOLDER ?? path.join(REPO, '.cache', 'n8n-dev'),
 		);
 		const n8n: N8n = await prepareN8n({ userFolder });
-		await importDemo(n8n, server);
+		await importDemo(n8n, server, sftp);
 
 		const port = Number(process.env.N8N_DEV_PORT) || (await freePort());
 		const url = `http://127.0.0.1:${port}`;
@@ -125,12 +133,14 @@ async function main(): Promise<void> {
 			`  Open ${url}/workflow/${DEMO_WORKFLOW_ID} (the first visit asks you to create the owner account; it is`,
 		);
 		print(`  kept in ${n8n.userFolder}), then "Execute workflow".`);
+		print(`  Credential "Demo FTPS (embedded server)" points at 127.0.0.1:${server.port};`);
 		print(
-			`  Credential "Demo FTPS (embedded server)" points at 127.0.0.1:${server.port}; the demo workflow is re-imported`,
+			`  credential "${DEMO_SFTP_CREDENTIAL_NAME}" at 127.0.0.1:${sftp.port}, pinned to this run's host key.`,
 		);
 		print(
-			'  at every start (save your own changes as a copy). Ctrl-C stops n8n and the FTPS server.',
+			'  The demo workflow is re-imported at every start (save your own changes as a copy). Ctrl-C stops n8n and',
 		);
+		print('  the FTPS and SFTP servers.');
 	} catch (error) {
 		process.stderr.write(
 			`\nnpm run dev failed: ${error instanceof Error ? error.message : String(error)}\n`,

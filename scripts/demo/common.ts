@@ -1,9 +1,15 @@
 /**
- * What `npm run demo` and `npm run dev` share: the embedded FTPS server with the sample drop, the demo credential,
- * and a real n8n (the pinned version cached by scripts/n8n-e2e.sh) with this package packed and loaded.
+ * What `npm run demo` and `npm run dev` share: the embedded FTPS server with the sample drop, the embedded SFTP
+ * server the report is also delivered to, the demo credentials, and a real n8n (the pinned version cached by
+ * scripts/n8n-e2e.sh) with this package packed and loaded.
  *
  * The n8n side is the n8n driver that the end-to-end suite and the bench use too (tools/n8n.ts, around
- * scripts/n8n-e2e.sh); the FTPS server is tools/ftpServer.ts, the one the integration tests start: one copy each.
+ * scripts/n8n-e2e.sh); the FTPS server is tools/ftpServer.ts and the SFTP server tools/sftpServer.ts, the ones the
+ * tests start: one copy each.
+ *
+ * The workflow n8n runs is examples/ftps-csv-pickup-report-archive.json plus one SFTP step (DEMO_SFTP_NODE): the
+ * report that Convert to File produced is also uploaded to the SFTP server, with the SFTP credential's host key
+ * pinned to the server's fingerprint.
  */
 import { execFile, spawn } from 'child_process';
 import { createWriteStream, promises as fsp } from 'fs';
@@ -11,6 +17,7 @@ import * as path from 'path';
 
 import { N8n, REPO, SCRIPT, baseEnvironment, type N8nCredential } from '../../tools/n8n';
 import { startFtpServer, type TestFtpServer } from '../../tools/ftpServer';
+import { startSftpServer, type TestSftpServer } from '../../tools/sftpServer';
 
 export { REPO };
 
@@ -19,6 +26,10 @@ export const DEMO_WORKFLOW_FILE = path.join(EXAMPLES, 'ftps-csv-pickup-report-ar
 export const DEMO_WORKFLOW_ID = 'demoCsvPickup001';
 export const DEMO_CREDENTIAL_ID = 'demoFtpsExplicit';
 export const DEMO_CREDENTIAL_NAME = 'Demo FTPS (embedded server)';
+export const DEMO_SFTP_CREDENTIAL_ID = 'demoSftpPinned01';
+export const DEMO_SFTP_CREDENTIAL_NAME = 'Demo SFTP (embedded server, host key pinned)';
+/** The SFTP step added to the example workflow, on a second branch after "Convert to CSV". */
+export const DEMO_SFTP_NODE = 'Deliver Report (SFTP)';
 /** Copied into the server's root before the run: `inbound/` with two CSV files and a text file. */
 const DEMO_DATA = path.join(EXAMPLES, 'demo-data');
 
@@ -63,6 +74,74 @@ export function demoCredential(server: TestFtpServer): N8nCredential {
 			dataConnection: 'passive',
 		},
 	};
+}
+
+/** In-process SFTP server (ssh2) on 127.0.0.1 and a free port, a fresh ed25519 host key, password login. */
+export async function startDemoSftpServer(): Promise<TestSftpServer> {
+	return await startSftpServer({ username: 'partner' });
+}
+
+/**
+ * Password login with the server's host key pinned: Host Key Fingerprint is the fingerprint of the key the server
+ * was started with (what `ssh-keyscan HOST | ssh-keygen -lf -` prints), Accept Any Host Key stays off.
+ */
+export function demoSftpCredential(server: TestSftpServer): N8nCredential {
+	return {
+		id: DEMO_SFTP_CREDENTIAL_ID,
+		name: DEMO_SFTP_CREDENTIAL_NAME,
+		type: 'sftpAutomationApi',
+		data: {
+			host: server.host,
+			port: server.port,
+			username: server.username,
+			password: server.password,
+			hostKeyFingerprint: server.hostKeyFingerprint,
+			acceptAnyHostKey: false,
+		},
+	};
+}
+
+interface WorkflowJson {
+	name: string;
+	nodes: Array<{ name: string; position: [number, number]; [key: string]: unknown }>;
+	connections: Record<
+		string,
+		{ main: Array<Array<{ node: string; type: string; index: number }>> }
+	>;
+	[key: string]: unknown;
+}
+
+/** The example workflow with the SFTP step: the report of "Convert to CSV" also goes to the SFTP server's /reports. */
+export async function demoWorkflow(): Promise<WorkflowJson> {
+	const workflow = JSON.parse(await fsp.readFile(DEMO_WORKFLOW_FILE, 'utf8')) as WorkflowJson;
+	const convert = workflow.nodes.find((node) => node.name === 'Convert to CSV');
+	if (!convert || !workflow.connections['Convert to CSV'])
+		throw new Error(`${DEMO_WORKFLOW_FILE} has no node "Convert to CSV" to add the SFTP step to`);
+	workflow.name = `${workflow.name} (+ SFTP delivery)`;
+	workflow.nodes.push({
+		id: '7d3e5b20-0000-4000-8000-000000005f7f',
+		name: DEMO_SFTP_NODE,
+		type: 'n8n-nodes-ftp-automation.ftpAutomation',
+		typeVersion: 1,
+		position: [convert.position[0] + 220, convert.position[1] + 200],
+		parameters: {
+			protocol: 'sftp',
+			operation: 'upload',
+			path: "=/reports/orders-summary-{{ $now.toFormat('yyyy-MM-dd') }}.csv",
+			binaryData: true,
+			binaryPropertyName: 'data',
+			options: { createDirectories: true, includeConnectionLog: true },
+		},
+		credentials: {
+			sftpAutomationApi: { id: DEMO_SFTP_CREDENTIAL_ID, name: DEMO_SFTP_CREDENTIAL_NAME },
+		},
+	});
+	workflow.connections['Convert to CSV'].main[0].push({
+		node: DEMO_SFTP_NODE,
+		type: 'main',
+		index: 0,
+	});
+	return workflow;
 }
 
 function script(args: string[]): Promise<{ code: number; stdout: string }> {
@@ -146,19 +225,31 @@ export async function prepareN8n(options: { userFolder?: string } = {}): Promise
 	return n8n;
 }
 
-/** Imports the demo credential (encrypted by n8n on import) and the demo workflow from examples/. */
-export async function importDemo(n8n: N8n, server: TestFtpServer): Promise<void> {
+/**
+ * Imports the demo credentials (encrypted by n8n on import) and the demo workflow: the one from examples/ plus the
+ * SFTP step.
+ */
+export async function importDemo(
+	n8n: N8n,
+	server: TestFtpServer,
+	sftpServer: TestSftpServer,
+): Promise<void> {
 	const started = Date.now();
-	await n8n.importCredentials([demoCredential(server)]);
+	await n8n.importCredentials([demoCredential(server), demoSftpCredential(sftpServer)]);
 	// import:workflow --separate reads every *.json of a folder: give it only the demo workflow.
 	const folder = path.join(n8n.userFolder, 'import');
 	await fsp.rm(folder, { recursive: true, force: true });
 	await fsp.mkdir(folder);
-	await fsp.copyFile(DEMO_WORKFLOW_FILE, path.join(folder, path.basename(DEMO_WORKFLOW_FILE)));
+	await fsp.writeFile(
+		path.join(folder, path.basename(DEMO_WORKFLOW_FILE)),
+		JSON.stringify(await demoWorkflow(), null, 2),
+	);
 	await n8n.importWorkflows(folder);
 	await fsp.rm(folder, { recursive: true, force: true });
 	print(
-		`Imported credential "${DEMO_CREDENTIAL_NAME}" (explicit FTPS, CA Certificate = the server's certificate) and workflow ` +
-			`${path.relative(REPO, DEMO_WORKFLOW_FILE)} (${seconds(Date.now() - started)})`,
+		`Imported credentials "${DEMO_CREDENTIAL_NAME}" (explicit FTPS, CA Certificate = the server's certificate) and ` +
+			`"${DEMO_SFTP_CREDENTIAL_NAME}" (Host Key Fingerprint = ${sftpServer.hostKeyFingerprint}), and workflow ` +
+			`${path.relative(REPO, DEMO_WORKFLOW_FILE)} with the SFTP step "${DEMO_SFTP_NODE}" added ` +
+			`(${seconds(Date.now() - started)})`,
 	);
 }
