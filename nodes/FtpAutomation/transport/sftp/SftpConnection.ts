@@ -255,7 +255,7 @@ export class SftpConnection implements RemoteConnection {
 				return await Promise.reject(error as Error);
 			});
 		let bytes = 0;
-		try {
+		const written = (async () => {
 			// Appending starts at the file's end: some servers ignore the append flag and write where they are told.
 			const offset =
 				mode === 'append'
@@ -266,13 +266,21 @@ export class SftpConnection implements RemoteConnection {
 						).size ?? 0)
 					: 0;
 			bytes = await writePipelined(this.requests, handle, source, offset);
-		} finally {
-			// Closing reports a failed final write on some servers (e.g. a full disk): its error counts.
-			const closing = this.requests.close(handle, path);
-			await closing.catch(() => undefined);
-			this.note(`WRITE ${path} (${mode}): ${bytes} bytes (${since(started)})`);
-			await closing;
-		}
+		})();
+		const failure = await written.then(
+			() => undefined,
+			(error: unknown) => error as Error,
+		);
+		// Closing reports a failed final write on some servers (e.g. a full disk): its error counts, unless the
+		// writing itself failed first (that error says more).
+		const closed = await this.requests.close(handle, path).then(
+			() => undefined,
+			(error: unknown) => error as Error,
+		);
+		this.note(
+			`WRITE ${path} (${mode}): ${bytes} bytes (${since(started)})${failure || closed ? `: ${(failure ?? closed)?.message}` : ''}`,
+		);
+		if (failure ?? closed) return await Promise.reject(failure ?? closed);
 		return bytes;
 	}
 
