@@ -81,6 +81,9 @@ async function readInOrder(
 	onBytes: (count: number) => void,
 ): Promise<void> {
 	let next = offset;
+	// Starts with one request and doubles with every full chunk (up to REQUESTS_IN_FLIGHT): a small file costs one
+	// or two reads, not a volley of requests past its end, and a large one reaches full speed after a few chunks.
+	let window = 1;
 	const inFlight: Array<{ position: number; data: Promise<Buffer> }> = [];
 	const request = () => {
 		const position = next;
@@ -92,7 +95,7 @@ async function readInOrder(
 	};
 	try {
 		for (;;) {
-			while (inFlight.length < REQUESTS_IN_FLIGHT) request();
+			while (inFlight.length < window) request();
 			const { position, data } = inFlight.shift()!;
 			const chunk = await data;
 			if (chunk.length === 0) {
@@ -106,6 +109,8 @@ async function readInOrder(
 				// The requests after a short read start too far on: ask again from where this one ended.
 				await Promise.allSettled(inFlight.splice(0).map(async (pending) => await pending.data));
 				next = position + chunk.length;
+			} else {
+				window = Math.min(REQUESTS_IN_FLIGHT, window * 2);
 			}
 		}
 	} finally {
