@@ -19,6 +19,11 @@ export const PORT = Number(required('BENCH_FTP_PORT'));
 export const FTP_USER = required('BENCH_FTP_USER');
 export const FTP_PASSWORD = required('BENCH_FTP_PASSWORD');
 export const VSFTPD_PID = Number(required('BENCH_VSFTPD_PID'));
+/** OpenSSH's sshd for the SFTP rows: same account and password as vsftpd, started by bench/run.sh. */
+export const SFTP_PORT = Number(required('BENCH_SFTP_PORT'));
+export const SSHD_PID = Number(required('BENCH_SSHD_PID'));
+/** The host key's SHA-256 fingerprint (`ssh-keygen -l`), pinned in this node's SFTP credential. */
+export const SFTP_FINGERPRINT = required('BENCH_SFTP_FINGERPRINT');
 
 export const MB = 1e6;
 export const MiB = 1024 * 1024;
@@ -30,8 +35,27 @@ export const SMALL_BYTES = 16 * 1024;
 export const REPEATS = Math.max(1, Number(process.env.BENCH_REPEATS ?? 3));
 /** Rounds of the large-file rows: single runs of 1 GiB swing by ±30 % with the disk's write-back, so the median is used. */
 export const LARGE_REPEATS = Math.max(1, Number(process.env.BENCH_LARGE_REPEATS ?? 3));
-/** large | small: run only one part (for debugging the harness). */
+/**
+ * BENCH_ONLY: a comma-separated subset of `ftp`, `sftp` (the protocols) and `large`, `small` (the workloads), e.g.
+ * `sftp` or `sftp,large`; a group left out means all of it (for debugging the harness).
+ */
 export const ONLY = process.env.BENCH_ONLY ?? '';
+const only = new Set(
+	ONLY.split(',')
+		.map((word) => word.trim())
+		.filter(Boolean),
+);
+for (const word of only) {
+	if (!['ftp', 'sftp', 'large', 'small'].includes(word))
+		throw new Error(`BENCH_ONLY: unknown part "${word}" (ftp, sftp, large, small)`);
+}
+const anyOf = (...words: string[]): boolean => !words.some((w) => only.has(w));
+export const RUN = {
+	ftp: only.has('ftp') || anyOf('ftp', 'sftp'),
+	sftp: only.has('sftp') || anyOf('ftp', 'sftp'),
+	large: only.has('large') || anyOf('large', 'small'),
+	small: only.has('small') || anyOf('large', 'small'),
+};
 export const RSS_GROWTH_LIMIT_MIB = 64;
 export const BIG_LABEL =
 	BIG_BYTES % (1024 * MiB) === 0 ? `${BIG_BYTES / 1024 / MiB} GiB` : `${BIG_BYTES / MiB} MiB`;
@@ -48,6 +72,9 @@ export const USER_FOLDER = path.join(WORK, 'n8n');
 export const LOGS = path.join(WORK, 'logs');
 /** TMPDIR of the n8n processes (the built-in FTP node downloads into a temporary file first). */
 export const TMP = path.join(WORK, 'tmp');
+/** OpenSSH's sftp client: its key (authorized for the account) and a known_hosts file with the host key. */
+export const SFTP_CLIENT_KEY = path.join(WORK, 'client_ed25519');
+export const SFTP_KNOWN_HOSTS = path.join(WORK, 'known_hosts');
 /** vsftpd's self-signed certificate: curl's and lftp's CA file, and the FTPS credential's CA Certificate. */
 export const CA = path.join(WORK, 'cert.pem');
 export const RESULTS = path.join(REPO, 'bench', 'results');

@@ -25,6 +25,8 @@ import {
 	FTP_USER,
 	LOGS,
 	PORT,
+	SFTP_FINGERPRINT,
+	SFTP_PORT,
 	TEMPLATES,
 	TMP,
 	USER_FOLDER,
@@ -178,6 +180,12 @@ const CREDENTIALS = {
 	plain: { id: 'benchFtpPlain001', name: 'Bench vsftpd plain FTP', type: 'ftpAutomationApi' },
 	tls: { id: 'benchFtpsExpl001', name: 'Bench vsftpd explicit FTPS', type: 'ftpAutomationApi' },
 	builtin: { id: 'benchBuiltinFtp1', name: 'Bench vsftpd (built-in FTP node)', type: 'ftp' },
+	sftp: { id: 'benchSftpSshd001', name: 'Bench sshd SFTP', type: 'sftpAutomationApi' },
+	builtinSftp: {
+		id: 'benchBuiltinSftp',
+		name: 'Bench sshd (built-in FTP node, SFTP)',
+		type: 'sftp',
+	},
 };
 
 export function credentialRef(
@@ -264,6 +272,22 @@ async function setUpN8nOnce(workflows: WorkflowSpec[]): Promise<{ tgz: string }>
 		{
 			...CREDENTIALS.builtin,
 			data: { host: '127.0.0.1', port: PORT, username: FTP_USER, password: FTP_PASSWORD },
+		},
+		{
+			// As a user would set it up: password login, the host key pinned (the secure default), defaults elsewhere.
+			...CREDENTIALS.sftp,
+			data: {
+				host: '127.0.0.1',
+				port: SFTP_PORT,
+				username: FTP_USER,
+				password: FTP_PASSWORD,
+				hostKeyFingerprint: SFTP_FINGERPRINT,
+			},
+		},
+		{
+			// n8n's built-in credential has no host key field: it accepts any key.
+			...CREDENTIALS.builtinSftp,
+			data: { host: '127.0.0.1', port: SFTP_PORT, username: FTP_USER, password: FTP_PASSWORD },
 		},
 	];
 	await prepared.importCredentials(credentials);

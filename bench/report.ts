@@ -20,6 +20,7 @@ import {
 	type Security,
 } from './config';
 import { fmt, largeRows, median, notes, smallRows, type LargeRow, type SmallRow } from './results';
+import { sftpReport } from './sftp';
 
 function versionOf(command: string, args: string[]): string {
 	try {
@@ -96,64 +97,78 @@ export function report(context: {
 		`- **Machine**: ${cpu}, ${os.cpus().length} CPUs, ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, Linux ${os.release()}; everything on 127.0.0.1 and one disk`,
 	);
 	lines.push(
-		`- **Software**: n8n ${versionOf('bash', [SCRIPT, 'n8n', USER_FOLDER, '--version'])} (headless \`n8n execute\`, binary data mode filesystem), Node ${process.version}, vsftpd ${versionOf('dpkg-query', ['-W', '-f=${Version}', 'vsftpd'])} (one instance: plain FTP and explicit FTPS, require_ssl_reuse=YES, passive), ${versionOf('curl', ['--version']).split(' ').slice(0, 2).join(' ')}, lftp ${/Version ([\d.]+)/.exec(versionOf('lftp', ['--version']))?.[1] ?? 'unknown'}`,
+		`- **Software**: n8n ${versionOf('bash', [SCRIPT, 'n8n', USER_FOLDER, '--version'])} (headless \`n8n execute\`, binary data mode filesystem), Node ${process.version}, vsftpd ${versionOf('dpkg-query', ['-W', '-f=${Version}', 'vsftpd'])} (one instance: plain FTP and explicit FTPS, require_ssl_reuse=YES, passive), ${versionOf('curl', ['--version']).split(' ').slice(0, 2).join(' ')} (${/libssh2\/[\d.]+/.exec(versionOf('curl', ['--version']))?.[0] ?? 'no libssh2'}), lftp ${/Version ([\d.]+)/.exec(versionOf('lftp', ['--version']))?.[1] ?? 'unknown'}, OpenSSH ${versionOf('dpkg-query', ['-W', '-f=${Version}', 'openssh-server'])} (sshd with internal-sftp and its default algorithms, password login; its sftp client with key login)`,
 	);
 	lines.push(`- MB/s = 10^6 bytes per second. RSS in MiB.`);
 	lines.push('');
 
-	// ---- large file
-	lines.push(
-		`## 1. One ${BIG_LABEL} file (random bytes), median of ${LARGE_REPEATS} run${LARGE_REPEATS > 1 ? 's' : ''} (interleaved rounds)`,
-	);
-	lines.push('');
-	lines.push(
-		"Node time = the node's `executionTime` in n8n's run data (connect, log in, transfer, close); n8n wall = the whole `n8n execute` process. curl/lftp time = the process's wall time (connect, log in, transfer).",
-	);
-	lines.push('');
-	lines.push(
-		'| Transfer | Security | Client | Time (s), median | runs (s) | MB/s | × curl-to-disk | n8n wall (s) | Peak RSS (MiB) | Peak RSS, same workflow with a 16 KiB file | RSS growth (MiB) | RSS rise while the node ran (MiB) | Peak RSS reached during | Verified |',
-	);
-	lines.push('|---|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---|---|');
-	const reference = (direction: string, security: Security): LargeRow | undefined =>
-		largeRows.find(
-			(r) => r.direction === direction && r.security === security && r.kind === 'curl-disk',
-		);
-	for (const r of largeRows) {
-		const ref = reference(r.direction, r.security);
-		const ratio = ref ? ref.seconds / r.seconds : undefined;
-		const growth =
-			r.peakRssMiB !== undefined && r.tinyPeakRssMiB !== undefined
-				? r.peakRssMiB - r.tinyPeakRssMiB
-				: undefined;
-		lines.push(
-			`| ${r.direction} | ${SECURITY_LABEL[r.security]} | ${r.client} | ${fmt(r.seconds, 2)} | ${(r.runs ?? [r.seconds]).map((run) => run.toFixed(2)).join(', ')} | ${fmt(mbps(BIG_BYTES, r.seconds), 0)} | ${r.kind === 'curl-disk' ? '1.00' : fmt(ratio, 2)} | ${fmt(r.wallSeconds, 1)} | ${fmt(r.peakRssMiB, 0)} | ${fmt(r.tinyPeakRssMiB, 0)} | ${fmt(growth, 0)} | ${fmt(r.riseMiB, 0)} | ${r.peakAt ?? '–'} | ${r.verified} |`,
-		);
-	}
-	lines.push('');
+	// ---- large file (FTP; left out when BENCH_ONLY skipped it)
+	if (largeRows.length) lines.push(...ftpLargeTable());
+	if (smallRows.length) lines.push(...ftpSmallTable());
 
-	// ---- many small files
-	lines.push(
-		`## 2. ${SMALL_COUNT.toLocaleString('en-US')} files of ${SMALL_BYTES / 1024} KiB in one folder (median of ${REPEATS} run${REPEATS > 1 ? 's' : ''}, interleaved rounds)`,
-	);
-	lines.push('');
-	lines.push(
-		'Node time = List `executionTime` + Download `executionTime`. lftp time = the wall time of `lftp -e "mirror --parallel=N /many DIR"` (connect, log in, list, download).',
-	);
-	lines.push('');
-	lines.push(
-		'| Security | Client | Time (s), median | runs (s) | of which List (s), median | files/s | MB/s | × lftp --parallel=8 | n8n wall (s), median | Peak RSS (MiB), median | Verified |',
-	);
-	lines.push('|---|---|---:|---|---:|---:|---:|---:|---:|---:|---|');
-	const lftp8 = (security: Security): SmallRow | undefined =>
-		smallRows.find((r) => r.security === security && r.kind === 'lftp8');
-	for (const r of smallRows) {
-		const m = median(r.runs);
-		const ref = lftp8(r.security);
+	function ftpLargeTable(): string[] {
+		const lines: string[] = [];
 		lines.push(
-			`| ${SECURITY_LABEL[r.security]} | ${r.client} | ${fmt(m, 2)} | ${r.runs.map((v) => v.toFixed(2)).join(', ')} | ${r.listRuns?.length ? fmt(median(r.listRuns), 2) : '–'} | ${fmt(SMALL_COUNT / m, 0)} | ${fmt(mbps(SMALL_COUNT * SMALL_BYTES, m), 1)} | ${ref ? (r.kind === 'lftp8' ? '1.00' : fmt(median(ref.runs) / m, 2)) : '–'} | ${r.wallRuns?.length ? fmt(median(r.wallRuns), 1) : '–'} | ${r.peakRssMiB?.length ? fmt(median(r.peakRssMiB), 0) : '–'} | ${r.verified} |`,
+			`## 1. One ${BIG_LABEL} file (random bytes), median of ${LARGE_REPEATS} run${LARGE_REPEATS > 1 ? 's' : ''} (interleaved rounds)`,
 		);
+		lines.push('');
+		lines.push(
+			"Node time = the node's `executionTime` in n8n's run data (connect, log in, transfer, close); n8n wall = the whole `n8n execute` process. curl/lftp time = the process's wall time (connect, log in, transfer).",
+		);
+		lines.push('');
+		lines.push(
+			'| Transfer | Security | Client | Time (s), median | runs (s) | MB/s | × curl-to-disk | n8n wall (s) | Peak RSS (MiB) | Peak RSS, same workflow with a 16 KiB file | RSS growth (MiB) | RSS rise while the node ran (MiB) | Peak RSS reached during | Verified |',
+		);
+		lines.push('|---|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---|---|');
+		const reference = (direction: string, security: Security): LargeRow | undefined =>
+			largeRows.find(
+				(r) => r.direction === direction && r.security === security && r.kind === 'curl-disk',
+			);
+		for (const r of largeRows) {
+			const ref = reference(r.direction, r.security);
+			const ratio = ref ? ref.seconds / r.seconds : undefined;
+			const growth =
+				r.peakRssMiB !== undefined && r.tinyPeakRssMiB !== undefined
+					? r.peakRssMiB - r.tinyPeakRssMiB
+					: undefined;
+			lines.push(
+				`| ${r.direction} | ${SECURITY_LABEL[r.security]} | ${r.client} | ${fmt(r.seconds, 2)} | ${(r.runs ?? [r.seconds]).map((run) => run.toFixed(2)).join(', ')} | ${fmt(mbps(BIG_BYTES, r.seconds), 0)} | ${r.kind === 'curl-disk' ? '1.00' : fmt(ratio, 2)} | ${fmt(r.wallSeconds, 1)} | ${fmt(r.peakRssMiB, 0)} | ${fmt(r.tinyPeakRssMiB, 0)} | ${fmt(growth, 0)} | ${fmt(r.riseMiB, 0)} | ${r.peakAt ?? '–'} | ${r.verified} |`,
+			);
+		}
+		lines.push('');
+		return lines;
 	}
-	lines.push('');
+
+	function ftpSmallTable(): string[] {
+		const lines: string[] = [];
+		lines.push(
+			`## 2. ${SMALL_COUNT.toLocaleString('en-US')} files of ${SMALL_BYTES / 1024} KiB in one folder (median of ${REPEATS} run${REPEATS > 1 ? 's' : ''}, interleaved rounds)`,
+		);
+		lines.push('');
+		lines.push(
+			'Node time = List `executionTime` + Download `executionTime`. lftp time = the wall time of `lftp -e "mirror --parallel=N /many DIR"` (connect, log in, list, download).',
+		);
+		lines.push('');
+		lines.push(
+			'| Security | Client | Time (s), median | runs (s) | of which List (s), median | files/s | MB/s | × lftp --parallel=8 | n8n wall (s), median | Peak RSS (MiB), median | Verified |',
+		);
+		lines.push('|---|---|---:|---|---:|---:|---:|---:|---:|---:|---|');
+		const lftp8 = (security: Security): SmallRow | undefined =>
+			smallRows.find((r) => r.security === security && r.kind === 'lftp8');
+		for (const r of smallRows) {
+			const m = median(r.runs);
+			const ref = lftp8(r.security);
+			lines.push(
+				`| ${SECURITY_LABEL[r.security]} | ${r.client} | ${fmt(m, 2)} | ${r.runs.map((v) => v.toFixed(2)).join(', ')} | ${r.listRuns?.length ? fmt(median(r.listRuns), 2) : '–'} | ${fmt(SMALL_COUNT / m, 0)} | ${fmt(mbps(SMALL_COUNT * SMALL_BYTES, m), 1)} | ${ref ? (r.kind === 'lftp8' ? '1.00' : fmt(median(ref.runs) / m, 2)) : '–'} | ${r.wallRuns?.length ? fmt(median(r.wallRuns), 1) : '–'} | ${r.peakRssMiB?.length ? fmt(median(r.peakRssMiB), 0) : '–'} | ${r.verified} |`,
+			);
+		}
+		lines.push('');
+		return lines;
+	}
+
+	// ---- SFTP (sftp.ts)
+	const sftp = sftpReport();
+	lines.push(...sftp.lines);
 
 	// ---- targets
 	const targets: Target[] = [];
@@ -227,6 +242,7 @@ export function report(context: {
 			});
 		}
 	}
+	targets.push(...sftp.targets);
 	lines.push('## Targets');
 	lines.push('');
 	lines.push('| Target | Measured | Result |');

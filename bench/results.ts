@@ -37,22 +37,39 @@ export const largeRows: LargeRow[] = [];
 export const largeRuns: LargeRow[] = [];
 
 /** One row per client and case: the median round's values, with every round's time in `runs`. */
-export function collapseLargeRuns(): void {
-	const groups = new Map<string, LargeRow[]>();
-	for (const run of largeRuns) {
-		const key = `${run.direction}/${run.security}/${run.kind}`;
-		groups.set(key, [...(groups.get(key) ?? []), run]);
-	}
-	for (const runs of groups.values()) {
+function collapse<T extends { seconds: number; runs?: number[] }>(
+	all: T[],
+	key: (run: T) => string,
+): T[] {
+	const groups = new Map<string, T[]>();
+	for (const run of all) groups.set(key(run), [...(groups.get(key(run)) ?? []), run]);
+	return [...groups.values()].map((runs) => {
 		const sorted = [...runs].sort((a, b) => a.seconds - b.seconds);
 		const middle = sorted[Math.floor((sorted.length - 1) / 2)];
-		largeRows.push({
+		return {
 			...middle,
 			seconds: median(runs.map((run) => run.seconds)),
 			runs: runs.map((run) => run.seconds),
-		});
-	}
+		};
+	});
 }
+
+export function collapseLargeRuns(): void {
+	largeRows.push(...collapse(largeRuns, (run) => `${run.direction}/${run.security}/${run.kind}`));
+	sftpLargeRows.push(...collapse(sftpLargeRuns, (run) => `${run.direction}/${run.kind}`));
+}
+
+/** The SFTP rows (sftp.ts): one sshd, so no security column; n8n's own ceiling is the reference. */
+export interface SftpLargeRow extends Omit<LargeRow, 'security' | 'kind'> {
+	kind: 'curl-null' | 'curl-disk' | 'sftp' | 'ceiling' | 'node' | 'builtin';
+}
+export const sftpLargeRuns: SftpLargeRow[] = [];
+export const sftpLargeRows: SftpLargeRow[] = [];
+
+export interface SftpSmallRow extends Omit<SmallRow, 'security' | 'kind'> {
+	kind: 'curl8' | 'sftp8' | 'sftp1' | 'ceiling' | 'node8' | 'builtin';
+}
+export const sftpSmallRows: SftpSmallRow[] = [];
 export const smallRows: SmallRow[] = [];
 export const notes: string[] = [];
 

@@ -48,6 +48,11 @@ let tinySha = '';
 const smallShas = new Map<string, string>();
 const smallNames = new Map<string, string>();
 
+/** What a transfer of the large and the tiny file must deliver (known once createData ran). */
+export function expected(): Record<'big' | 'tiny', { bytes: number; sha: string }> {
+	return { big: { bytes: BIG_BYTES, sha: bigSha }, tiny: { bytes: TINY_BYTES, sha: tinySha } };
+}
+
 export async function createData(): Promise<void> {
 	const started = Date.now();
 	await fsp.mkdir(path.join(SRV, 'big'), { recursive: true });
@@ -99,13 +104,18 @@ export function workflowSpecs(): WorkflowSpec[] {
 			specs.push({
 				id: workflowId(`Dl${size}${s}`),
 				template: 'download.json',
-				placeholders: { __CREDENTIALS__: credentials, __REMOTE_PATH__: remote },
+				placeholders: {
+					__CREDENTIALS__: credentials,
+					__REMOTE_PATH__: remote,
+					__PROTOCOL__: 'ftp',
+				},
 			});
 			specs.push({
 				id: workflowId(`Up${size}${s}`),
 				template: 'upload.json',
 				placeholders: {
 					__CREDENTIALS__: credentials,
+					__PROTOCOL__: 'ftp',
 					__REMOTE_PATH__: `/up/node-${security}-${local}`,
 					__LOCAL_FILE__: path.join(FILES, local),
 				},
@@ -117,6 +127,7 @@ export function workflowSpecs(): WorkflowSpec[] {
 				template: 'list-download.json',
 				placeholders: {
 					__CREDENTIALS__: credentials,
+					__PROTOCOL__: 'ftp',
 					__REMOTE_PATH__: MANY_REMOTE,
 					__CONCURRENCY__: concurrency,
 				},
@@ -131,13 +142,14 @@ export function workflowSpecs(): WorkflowSpec[] {
 		specs.push({
 			id: workflowId(`BiDl${size}`),
 			template: 'builtin-download.json',
-			placeholders: { __CREDENTIALS__: builtin, __REMOTE_PATH__: remote },
+			placeholders: { __CREDENTIALS__: builtin, __REMOTE_PATH__: remote, __PROTOCOL__: 'ftp' },
 		});
 		specs.push({
 			id: workflowId(`BiUp${size}`),
 			template: 'builtin-upload.json',
 			placeholders: {
 				__CREDENTIALS__: builtin,
+				__PROTOCOL__: 'ftp',
 				__REMOTE_PATH__: `/up/builtin-${local}`,
 				__LOCAL_FILE__: path.join(FILES, local),
 			},
@@ -146,32 +158,36 @@ export function workflowSpecs(): WorkflowSpec[] {
 	specs.push({
 		id: workflowId('BiMany'),
 		template: 'builtin-list-download.json',
-		placeholders: { __CREDENTIALS__: builtin, __REMOTE_PATH__: MANY_REMOTE },
+		placeholders: { __CREDENTIALS__: builtin, __REMOTE_PATH__: MANY_REMOTE, __PROTOCOL__: 'ftp' },
 	});
 	return specs;
 }
 
-async function expectSize(file: string, bytes: number, what: string): Promise<string> {
+export async function expectSize(file: string, bytes: number, what: string): Promise<string> {
 	const size = (await fsp.stat(file)).size;
 	if (size !== bytes) throw new Error(`${what}: ${file} has ${size} bytes, expected ${bytes}`);
 	return 'size';
 }
 
-async function expectSha(file: string, sha: string, what: string): Promise<string> {
+export async function expectSha(file: string, sha: string, what: string): Promise<string> {
 	const actual = await sha256File(file);
 	if (actual !== sha) throw new Error(`${what}: SHA-256 of ${file} is ${actual}, expected ${sha}`);
 	return 'SHA-256';
 }
 
-/** One n8n download of the large (or tiny) file: node time, peak RSS, SHA-256 of the stored binary. */
-async function n8nDownload(
+/**
+ * One n8n download of the large (or tiny) file: node time, peak RSS, SHA-256 of the stored binary. `node` is the
+ * node whose output holds the file and whose time counts (Read File for n8n's own ceiling).
+ */
+export async function n8nDownload(
 	id: string,
 	expected: { bytes: number; sha: string },
 	what: string,
+	node = 'Download',
 ): Promise<WorkflowRun & { ms: number }> {
 	await sync();
 	const result = await execute(id);
-	const [item] = outputOf(result.run, 'Download');
+	const [item] = outputOf(result.run, node);
 	const binaryId = item?.binary?.data?.id;
 	if (!binaryId)
 		throw new Error(
@@ -181,14 +197,16 @@ async function n8nDownload(
 	await expectSize(file, expected.bytes, what);
 	await expectSha(file, expected.sha, what);
 	await clearBinaryStore();
-	return { ...result, ms: nodeMs(result.run, 'Download') };
+	return { ...result, ms: nodeMs(result.run, node) };
 }
 
-async function n8nUpload(
+/** One n8n upload: `remoteFile` is where the file lands on disk; `node` the node whose time counts. */
+export async function n8nUpload(
 	id: string,
 	remoteFile: string,
 	expected: { bytes: number; sha: string },
 	what: string,
+	node = 'Upload',
 ): Promise<WorkflowRun & { ms: number }> {
 	await fsp.rm(remoteFile, { force: true });
 	await sync();
@@ -197,7 +215,7 @@ async function n8nUpload(
 	await expectSha(remoteFile, expected.sha, what);
 	await fsp.rm(remoteFile, { force: true });
 	await clearBinaryStore();
-	return { ...result, ms: nodeMs(result.run, 'Upload') };
+	return { ...result, ms: nodeMs(result.run, node) };
 }
 
 /** Whether n8n loads the packed node: this node downloads the 16 KiB file over plain FTP (see setUpN8n). */
@@ -209,7 +227,7 @@ export async function smokeTest(): Promise<void> {
 	);
 }
 
-const rise = (result: WorkflowRun, node: string): number | undefined => {
+export const rise = (result: WorkflowRun, node: string): number | undefined => {
 	const kib = rssRiseKiB(result, node);
 	return kib === undefined ? undefined : kib2mib(kib);
 };
@@ -399,8 +417,12 @@ export async function largeFile(): Promise<void> {
 	}
 }
 
-async function verifyManyDownloads(run: RunJson, what: string): Promise<string> {
-	const items = outputOf(run, 'Download');
+export async function verifyManyDownloads(
+	run: RunJson,
+	what: string,
+	node = 'Download',
+): Promise<string> {
+	const items = outputOf(run, node);
 	if (items.length !== SMALL_COUNT)
 		throw new Error(`${what}: ${items.length} items, expected ${SMALL_COUNT}`);
 	const seen = new Set<string>();
@@ -421,7 +443,7 @@ async function verifyManyDownloads(run: RunJson, what: string): Promise<string> 
 	return 'SHA-256 of every stored binary';
 }
 
-async function verifyManyFolder(folder: string, what: string): Promise<string> {
+export async function verifyManyFolder(folder: string, what: string): Promise<string> {
 	const names = await fsp.readdir(folder);
 	if (names.length !== SMALL_COUNT)
 		throw new Error(`${what}: ${names.length} files in ${folder}, expected ${SMALL_COUNT}`);
@@ -432,7 +454,14 @@ async function verifyManyFolder(folder: string, what: string): Promise<string> {
 	return 'SHA-256 of every file';
 }
 
-export async function manySmallFiles(): Promise<void> {
+/**
+ * The many-small-files cases in interleaved rounds: the FTP cases (when `ftp`), then `afterRound` (the SFTP cases of
+ * the same round, sftp.ts), so that every protocol's clients see the same machine state.
+ */
+export async function manySmallFiles(
+	ftp: boolean,
+	afterRound?: (round: number) => Promise<void>,
+): Promise<void> {
 	const rows = new Map<string, SmallRow>();
 	const row = (security: Security, kind: SmallRow['kind'], client: string): SmallRow => {
 		const key = `${security}/${kind}`;
@@ -454,7 +483,7 @@ export async function manySmallFiles(): Promise<void> {
 	};
 	// Interleaved rounds: every client sees the same machine state (page cache, background writeback).
 	for (let round = 1; round <= REPEATS; round++) {
-		for (const security of SECURITIES) {
+		for (const security of ftp ? SECURITIES : []) {
 			const s = security === 'plain' ? 'P' : 'T';
 			const label = SECURITY_LABEL[security];
 			log(`${SMALL_COUNT} files, ${label}, round ${round} of ${REPEATS}`);
@@ -508,5 +537,6 @@ export async function manySmallFiles(): Promise<void> {
 				await clearBinaryStore();
 			}
 		}
+		await afterRound?.(round);
 	}
 }
