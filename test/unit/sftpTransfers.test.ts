@@ -9,7 +9,9 @@ import type { Client, SFTPWrapper } from 'ssh2';
 
 import { SftpRequests, StalledRequest } from '../../nodes/FtpAutomation/transport/sftp/requests';
 import {
+	BYTES_IN_FLIGHT,
 	CHUNK_BYTES,
+	chunkBytesFor,
 	readPipelined,
 	REQUESTS_IN_FLIGHT,
 	writePipelined,
@@ -122,6 +124,19 @@ describe('readPipelined', () => {
 		expect(counted).toBe(file.length);
 		expect(channel.maxInFlight()).toBeLessThanOrEqual(REQUESTS_IN_FLIGHT);
 		expect(channel.maxInFlight()).toBeGreaterThan(1);
+	});
+
+	it('reads in requests of the size the server takes, keeping at most 2 MiB in flight', async () => {
+		expect(chunkBytesFor(261_120)).toBe(261_120);
+		expect(chunkBytesFor(4 * 1024 * 1024)).toBe(256 * 1024);
+		expect(chunkBytesFor(1000)).toBe(32 * 1024);
+		expect(chunkBytesFor(undefined)).toBe(CHUNK_BYTES);
+		const file = randomBytes(30 * 261_120 + 7);
+		const channel = fakeChannel(file, { shortReadEvery: 5 });
+		const { sink, bytes } = collector();
+		await readPipelined(channel.requests(), handle, sink, 0, () => {}, 261_120);
+		expect(sha256(bytes())).toBe(sha256(file));
+		expect(channel.maxInFlight() * 261_120).toBeLessThanOrEqual(BYTES_IN_FLIGHT);
 	});
 
 	it('starts at an offset (a resumed download) and handles an empty file', async () => {

@@ -13,7 +13,7 @@ import { openSftp, type HandshakeFacts } from './handshake';
 import { toFolderListing } from './listingEntries';
 import { SFTP_STATUS, SftpRequests, statusOf } from './requests';
 import type { SftpSettings } from './settings';
-import { readPipelined, writePipelined } from './transfers';
+import { chunkBytesFor, readPipelined, writePipelined } from './transfers';
 
 /** A status that means "nothing there" or "not for you": the path is not a file we can use. */
 function isMissingOrDenied(error: unknown): boolean {
@@ -227,7 +227,14 @@ export class SftpConnection implements RemoteConnection {
 		const handle = await this.requests.open(path, 'r');
 		let bytes = 0;
 		try {
-			await readPipelined(this.requests, handle, destination, offset, (n) => (bytes += n)).catch(
+			await readPipelined(
+				this.requests,
+				handle,
+				destination,
+				offset,
+				(n) => (bytes += n),
+				chunkBytesFor((this.sftp as unknown as { _maxReadLen?: number })._maxReadLen),
+			).catch(
 				async (error: unknown) =>
 					await Promise.reject(
 						offset > 0 && statusOf(error) === SFTP_STATUS.unsupported
