@@ -12,15 +12,17 @@ export const REQUESTS_IN_FLIGHT = 32;
 
 /** Bytes asked for but not yet handed on, in each direction: bounds a transfer's memory whatever the chunk size. */
 export const BYTES_IN_FLIGHT = 2 * 1024 * 1024;
+export const MAX_CHUNK_BYTES = 64 * 1024;
 
 /**
- * The largest read the server takes in one piece (OpenSSH says so with limits@openssh.com: 255 KiB), between 32 and
- * 256 KiB: a 256 MiB download took 0.8 s in 255 KiB reads and 1.25 s in 64 KiB ones; a larger request would be split
- * by the library into requests one after another.
+ * The read size: 64 KiB, or less where the server takes less in one piece (the library would split a larger request
+ * into requests one after another). Larger reads (OpenSSH takes 255 KiB) were faster outside n8n (a 256 MiB download
+ * 0.8 s instead of 1.25 s) but not inside it, where n8n's binary store sets the pace, and held more memory: see
+ * BENCHMARKS.md.
  */
 export function chunkBytesFor(serverLimit: number | undefined): number {
 	if (serverLimit === undefined || !Number.isFinite(serverLimit)) return CHUNK_BYTES;
-	return Math.max(32 * 1024, Math.min(256 * 1024, Math.floor(serverLimit)));
+	return Math.max(32 * 1024, Math.min(MAX_CHUNK_BYTES, Math.floor(serverLimit)));
 }
 
 /** Resolves once `destination` takes more, or rejects when it fails or closes first. */
