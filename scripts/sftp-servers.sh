@@ -18,6 +18,9 @@
 #   SFTP_INTEROP_PASSWORD  its password (default interop-Sftp-1)
 #   SFTP_INTEROP_TIMEOUT   seconds to wait for each server's SSH banner (default 20)
 set -euo pipefail
+SCRIPT_NAME="sftp-servers.sh"
+# shellcheck source=scripts/lib/loopback-servers.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/loopback-servers.sh"
 
 CACHE="${FTP_INTEROP_CACHE:-/var/cache/ftp-interop}"
 TEST_USER="${SFTP_INTEROP_USER:-sftpinterop}"
@@ -38,37 +41,17 @@ DOWNLOADED_PACKAGES=(proftpd-core proftpd-mod-crypto)
 
 INSTANCES=(openssh proftpd-sftp openssh-keyonly openssh-nosftp openssh-legacy)
 
-die() {
-  echo "sftp-servers.sh: $*" >&2
-  exit 1
-}
 
-usage() {
-  sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'
-  exit 2
-}
 
 require_root() {
   [[ $EUID -eq 0 ]] || die "must run as root (useradd, chpasswd, sshd and proftpd need it)"
 }
 
-# Prefer Debian's python3 (a pyenv shim in PATH may point elsewhere); only the stdlib is used.
-python() {
-  if [[ -x /usr/bin/python3 ]]; then /usr/bin/python3 "$@"; else python3 "$@"; fi
-}
 
 # ---------------------------------------------------------------------------------------------
 # install
 # ---------------------------------------------------------------------------------------------
 
-apt_packages_missing() {
-  local pkg
-  for pkg in "${APT_PACKAGES[@]}"; do
-    dpkg-query -W -f='${Status}\n' "$pkg" 2>/dev/null | grep -q '^install ok installed$' \
-      || return 0
-  done
-  return 1
-}
 
 proftpd_unpacked() {
   [[ -x "$PROFTPD_DIR/usr/sbin/proftpd" && -f "$PROFTPD_DIR/usr/lib/proftpd/mod_sftp.so" ]]
@@ -164,19 +147,8 @@ print(line)
 EOF
 }
 
-process_state() { # PID -> R/S/Z/...; empty if gone
-  awk '{ sub(/^.*\) /, ""); print $1 }' "/proc/$1/stat" 2>/dev/null || true
-}
 
-# Start time in clock ticks since boot: with the PID it identifies a process even if the PID
-# number is later reused, so `stop` never kills an unrelated process.
-process_start_time() {
-  awk '{ sub(/^.*\) /, ""); print $20 }' "/proc/$1/stat" 2>/dev/null || true
-}
 
-record_pid() { # PID
-  echo "$1 $(process_start_time "$1")" >>"$RUN_DIR/pids"
-}
 
 # Waits until the server sends its SSH identification; on failure shows its logs and exits 1.
 wait_for_banner() { # NAME PID PORT LOG...
@@ -497,39 +469,7 @@ cmd_start() {
 # stop
 # ---------------------------------------------------------------------------------------------
 
-# Kills exactly the recorded processes (PID + start time), TERM first, KILL after 10 s.
-stop_pids() {
-  local pid start pids=() deadline
-  [[ -f "$RUN_DIR/pids" ]] || return 0
-  while read -r pid start; do
-    [[ -n "$pid" ]] || continue
-    if [[ -n "$start" && "$(process_start_time "$pid")" == "$start" ]]; then
-      kill -TERM "$pid" 2>/dev/null || true
-      pids+=("$pid")
-    fi
-  done <"$RUN_DIR/pids"
-  deadline=$((SECONDS + 10))
-  for pid in "${pids[@]}"; do
-    # A zombie has exited; it stays listed until its parent (maybe not init) reaps it.
-    while [[ -e /proc/$pid && $(process_state "$pid") != Z ]]; do
-      if ((SECONDS >= deadline)); then
-        kill -KILL "$pid" 2>/dev/null || true
-        sleep 0.2
-        break
-      fi
-      sleep 0.1
-    done
-  done
-  rm -f "$RUN_DIR/pids"
-}
 
-cmd_stop() {
-  [[ -n "${1:-}" ]] || die "usage: $0 stop DIR"
-  RUN_DIR=$(realpath -m "$1")
-  [[ -f "$RUN_DIR/pids" ]] || { echo "sftp-servers.sh: nothing recorded in $RUN_DIR"; return 0; }
-  stop_pids
-  echo "sftp-servers.sh: stopped the servers of $RUN_DIR"
-}
 
 # ---------------------------------------------------------------------------------------------
 # check: end-to-end checks of every instance in DIR/sftp-servers.json with curl's SFTP (libssh2)
