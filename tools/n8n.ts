@@ -9,11 +9,12 @@
  * runs n8n's commands and turns their output into data: the run JSON is cut out of stdout, where it is mixed
  * with n8n's log lines.
  */
-import { execFile } from 'child_process';
 import { existsSync, promises as fsp } from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
+
+import { runCommand, type CommandResult } from './commands';
 
 /**
  * The repository root: the nearest folder above this file that holds scripts/n8n-e2e.sh. Under jest that is
@@ -37,12 +38,7 @@ const PREPARE_TIMEOUT_MS = 5 * 60_000;
 /** One n8n command: 4–6 s, plus 5–10 s of migrations on a new user folder. */
 const COMMAND_TIMEOUT_MS = 3 * 60_000;
 
-export interface CommandResult {
-	code: number | string | null;
-	stdout: string;
-	stderr: string;
-	ms: number;
-}
+export type { CommandResult } from './commands';
 
 /** A node's run as stored in n8n's run data (only the parts the suite, the demo and the bench read). */
 export interface NodeRun {
@@ -97,32 +93,17 @@ export function baseEnvironment(): NodeJS.ProcessEnv {
 	return env;
 }
 
-function run(
+async function run(
 	args: string[],
 	env: NodeJS.ProcessEnv,
 	timeout: number,
 	cwd = REPO,
 ): Promise<CommandResult> {
-	const started = Date.now();
-	return new Promise((resolve) => {
-		execFile(
-			'bash',
-			[SCRIPT, ...args],
-			{ env, cwd, timeout, maxBuffer: 64 * 1024 * 1024, killSignal: 'SIGKILL' },
-			(error, stdout, stderr) => {
-				const code = error
-					? ((error as NodeJS.ErrnoException & { code?: number | string }).code ??
-						error.signal ??
-						'error')
-					: 0;
-				resolve({
-					code: code as CommandResult['code'],
-					stdout: String(stdout),
-					stderr: String(stderr),
-					ms: Date.now() - started,
-				});
-			},
-		);
+	return await runCommand('bash', [SCRIPT, ...args], {
+		env,
+		cwd,
+		timeoutMs: timeout,
+		maxBufferBytes: 64 * 1024 * 1024,
 	});
 }
 

@@ -5,12 +5,12 @@
  * the `postgres` account (PostgreSQL refuses to run as root). `stop()` stops exactly this cluster (`pg_ctl stop`
  * on its data folder, i.e. the PID in its postmaster.pid) and removes the folder.
  */
-import { execFile } from 'child_process';
 import { randomBytes } from 'crypto';
 import { promises as fsp } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
+import { runCommand, type CommandResult } from '../../tools/commands';
 import { freePort, REPO } from '../../tools/n8n';
 
 export interface Postgres {
@@ -24,37 +24,15 @@ export interface Postgres {
 	stop(): Promise<void>;
 }
 
-interface Result {
-	code: number | string | null;
-	stdout: string;
-	stderr: string;
-}
-
-function exec(
+async function exec(
 	file: string,
 	args: string[],
 	env: NodeJS.ProcessEnv = {},
 	timeout = 60_000,
-): Promise<Result> {
-	return new Promise((resolve) => {
-		execFile(
-			file,
-			args,
-			{
-				env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8', ...env },
-				timeout,
-				maxBuffer: 16 * 1024 * 1024,
-				killSignal: 'SIGKILL',
-			},
-			(error, stdout, stderr) => {
-				const code = error
-					? ((error as NodeJS.ErrnoException & { code?: number | string }).code ??
-						error.signal ??
-						'error')
-					: 0;
-				resolve({ code: code as Result['code'], stdout: String(stdout), stderr: String(stderr) });
-			},
-		);
+): Promise<CommandResult> {
+	return await runCommand(file, args, {
+		env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8', ...env },
+		timeoutMs: timeout,
 	});
 }
 

@@ -4,10 +4,11 @@
  *
  * A server that cannot be installed or started is an error (with the script's output), never a skip.
  */
-import { execFile } from 'child_process';
 import { promises as fsp } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+
+import { runCommand, scriptEnvironment, type CommandResult } from '../../tools/commands';
 
 const SCRIPT = path.resolve(__dirname, '../../scripts/ftp-servers.sh');
 
@@ -57,49 +58,12 @@ export interface InteropServers {
 	stop(): Promise<void>;
 }
 
-interface ScriptResult {
-	code: number | string | null;
-	stdout: string;
-	stderr: string;
-}
+type ScriptResult = CommandResult;
 
-/** Only what the script needs: no tokens, keys or other secrets of the calling environment. */
-function scriptEnvironment(): NodeJS.ProcessEnv {
-	const env: NodeJS.ProcessEnv = {
-		PATH: process.env.PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
-		LANG: 'C.UTF-8',
-		DEBIAN_FRONTEND: 'noninteractive',
-	};
-	for (const [key, value] of Object.entries(process.env)) {
-		if (key.startsWith('FTP_INTEROP_')) env[key] = value;
-	}
-	return env;
-}
-
-function runScript(args: string[]): Promise<ScriptResult> {
-	return new Promise((resolve) => {
-		execFile(
-			'bash',
-			[SCRIPT, ...args],
-			{
-				env: scriptEnvironment(),
-				timeout: SCRIPT_TIMEOUT_MS,
-				maxBuffer: 16 * 1024 * 1024,
-				killSignal: 'SIGKILL',
-			},
-			(error, stdout, stderr) => {
-				const code = error
-					? ((error as NodeJS.ErrnoException & { code?: number | string }).code ??
-						error.signal ??
-						'error')
-					: 0;
-				resolve({
-					code: code as ScriptResult['code'],
-					stdout: String(stdout),
-					stderr: String(stderr),
-				});
-			},
-		);
+async function runScript(args: string[]): Promise<ScriptResult> {
+	return await runCommand('bash', [SCRIPT, ...args], {
+		env: scriptEnvironment((name) => name.startsWith('FTP_INTEROP_')),
+		timeoutMs: SCRIPT_TIMEOUT_MS,
 	});
 }
 

@@ -3,11 +3,12 @@
  * four configurations and ProFTPD's mod_sftp) and reads the sftp-servers.json it writes. Needs root; see
  * test/interop/README.md.
  */
-import { execFile } from 'child_process';
 import { promises as fsp } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { ICredentialDataDecryptedObject, IDataObject } from 'n8n-workflow';
+
+import { runCommand, scriptEnvironment, type CommandResult } from '../../tools/commands';
 
 const SCRIPT = path.resolve(__dirname, '../../scripts/sftp-servers.sh');
 
@@ -82,50 +83,15 @@ export interface SftpInteropServers {
 	stop(): Promise<void>;
 }
 
-export interface SftpScriptResult {
-	code: number | string | null;
-	stdout: string;
-	stderr: string;
-}
-
-/** Only what the script needs: no tokens, keys or other secrets of the calling environment. */
-function scriptEnvironment(): NodeJS.ProcessEnv {
-	const env: NodeJS.ProcessEnv = {
-		PATH: process.env.PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
-		LANG: 'C.UTF-8',
-		DEBIAN_FRONTEND: 'noninteractive',
-	};
-	for (const [key, value] of Object.entries(process.env)) {
-		if (key.startsWith('SFTP_INTEROP_') || key === 'FTP_INTEROP_CACHE') env[key] = value;
-	}
-	return env;
-}
+export type SftpScriptResult = CommandResult;
 
 /** Runs scripts/sftp-servers.sh with ARGS; never throws (see the exit code). */
-export function runSftpServersScript(args: string[]): Promise<SftpScriptResult> {
-	return new Promise((resolve) => {
-		execFile(
-			'bash',
-			[SCRIPT, ...args],
-			{
-				env: scriptEnvironment(),
-				timeout: SCRIPT_TIMEOUT_MS,
-				maxBuffer: 16 * 1024 * 1024,
-				killSignal: 'SIGKILL',
-			},
-			(error, stdout, stderr) => {
-				const code = error
-					? ((error as NodeJS.ErrnoException & { code?: number | string }).code ??
-						error.signal ??
-						'error')
-					: 0;
-				resolve({
-					code: code as SftpScriptResult['code'],
-					stdout: String(stdout),
-					stderr: String(stderr),
-				});
-			},
-		);
+export async function runSftpServersScript(args: string[]): Promise<SftpScriptResult> {
+	return await runCommand('bash', [SCRIPT, ...args], {
+		env: scriptEnvironment(
+			(name) => name.startsWith('SFTP_INTEROP_') || name === 'FTP_INTEROP_CACHE',
+		),
+		timeoutMs: SCRIPT_TIMEOUT_MS,
 	});
 }
 
