@@ -29,25 +29,21 @@ function since(started: number): string {
 /** One logged-in SFTP session (ssh2), as the engine's contract describes it. */
 export class SftpConnection implements RemoteConnection {
 	homeDirectory = '/';
-	private isClosed = false;
 	private readonly requests: SftpRequests;
 
 	private constructor(
-		private readonly client: Client,
+		client: Client,
 		private readonly sftp: SFTPWrapper,
 		private readonly handshake: HandshakeFacts,
 		private readonly settings: SftpSettings,
 		private readonly note: (line: string) => void,
 	) {
+		// SftpRequests gives up the connection (and fails what waits on it) when the client ends; the channel alone
+		// may end too, and the library reports that as an 'error' event as well.
 		this.requests = new SftpRequests(sftp, client, settings.timeoutMs);
-		const markClosed = () => {
-			this.isClosed = true;
-		};
-		client.once('close', markClosed);
-		client.once('end', markClosed);
-		sftp.once('close', markClosed);
-		// The library reports a lost channel as an 'error' event too; the waiting requests already fail with it.
-		sftp.on('error', markClosed);
+		const channelLost = () => this.requests.giveUp(new Error('The SFTP channel was closed'));
+		sftp.once('close', channelLost);
+		sftp.on('error', channelLost);
 	}
 
 	static async open(settings: SftpSettings, note: (line: string) => void): Promise<SftpConnection> {
@@ -58,7 +54,7 @@ export class SftpConnection implements RemoteConnection {
 				sftp.realpath('.', (error, path) => done(error, path)),
 			)
 			.catch(async (error: unknown) => {
-				client.end();
+				connection.close();
 				return await Promise.reject(error as Error);
 			});
 		const extensions = Object.keys(connection.extensions);
@@ -73,7 +69,7 @@ export class SftpConnection implements RemoteConnection {
 	}
 
 	get closed(): boolean {
-		return this.isClosed || this.requests.closed;
+		return this.requests.closed;
 	}
 
 	get capabilities(): ServerCapabilities {
@@ -99,8 +95,7 @@ export class SftpConnection implements RemoteConnection {
 	}
 
 	close(): void {
-		this.isClosed = true;
-		this.client.end();
+		this.requests.giveUp(new Error('The connection was closed'));
 	}
 
 	/** SFTP carries any UTF-8 name; only what the engine already rejects (control characters) is refused. */

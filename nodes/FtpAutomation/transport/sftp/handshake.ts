@@ -61,7 +61,6 @@ export interface HandshakeFacts {
 	/** How far opening got, for the failure's step. */
 	stage: 'connect' | 'handshake' | 'login' | 'subsystem' | 'ready';
 	sftpVersion?: number;
-	banner?: string;
 	/** Whether old algorithms were offered too (the hint for "no common algorithm" depends on it). */
 	legacyAlgorithms: boolean;
 }
@@ -249,9 +248,10 @@ async function attempt(settings: SftpSettings, note: (line: string) => void): Pr
 			facts.stage = 'login';
 			note(`SSH handshake: ${facts.negotiated}`);
 		});
-		client.on('banner', (message: string) => {
-			facts.banner = message.trim().slice(0, 500);
-		});
+		// The text some servers show before login (a legal notice); kept short, it is the server's to choose.
+		client.on('banner', (message: string) =>
+			note(`Server banner: ${message.trim().slice(0, 500)}`),
+		);
 		note(`Connecting to ${settings.host}:${settings.port} (SFTP)`);
 		const started = Date.now();
 		client.once('connect', () => {
