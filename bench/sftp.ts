@@ -41,7 +41,6 @@ import {
 	credentialRef,
 	execute,
 	nodeMs,
-	peakPhase,
 	workflowId,
 	type WorkflowRun,
 	type WorkflowSpec,
@@ -61,8 +60,8 @@ import {
 	expectSize,
 	expected,
 	n8nDownload,
+	n8nMeasured,
 	n8nUpload,
-	rise,
 	verifyManyDownloads,
 	verifyManyFolder,
 } from './workloads';
@@ -225,18 +224,7 @@ function n8nRow(
 	verified: string,
 	tiny?: WorkflowRun,
 ): SftpLargeRow {
-	return {
-		direction,
-		kind,
-		client,
-		seconds: run.ms / 1000,
-		wallSeconds: run.wallMs / 1000,
-		peakRssMiB: kib2mib(run.peakRssKiB),
-		tinyPeakRssMiB: tiny ? kib2mib(tiny.peakRssKiB) : undefined,
-		riseMiB: rise(run, node),
-		peakAt: peakPhase(run),
-		verified,
-	};
+	return { direction, kind, client, ...n8nMeasured(run, node, tiny), verified };
 }
 
 /**

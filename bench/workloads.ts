@@ -232,6 +232,18 @@ export const rise = (result: WorkflowRun, node: string): number | undefined => {
 	return kib === undefined ? undefined : kib2mib(kib);
 };
 
+/** What every n8n row reports of a run: the node's time, the process's wall time, its memory and when it peaked. */
+export function n8nMeasured(run: WorkflowRun & { ms: number }, node: string, tiny?: WorkflowRun) {
+	return {
+		seconds: run.ms / 1000,
+		wallSeconds: run.wallMs / 1000,
+		peakRssMiB: kib2mib(run.peakRssKiB),
+		tinyPeakRssMiB: tiny ? kib2mib(tiny.peakRssKiB) : undefined,
+		riseMiB: rise(run, node),
+		peakAt: peakPhase(run),
+	};
+}
+
 export async function largeFile(): Promise<void> {
 	const bigLocal = path.join(FILES, 'big.bin');
 	const big = { bytes: BIG_BYTES, sha: bigSha };
@@ -298,12 +310,7 @@ export async function largeFile(): Promise<void> {
 			security,
 			client: 'this node in n8n (Download node time)',
 			kind: 'node',
-			seconds: node.ms / 1000,
-			wallSeconds: node.wallMs / 1000,
-			peakRssMiB: kib2mib(node.peakRssKiB),
-			tinyPeakRssMiB: kib2mib(nodeTiny.peakRssKiB),
-			riseMiB: rise(node, 'Download'),
-			peakAt: peakPhase(node),
+			...n8nMeasured(node, 'Download', nodeTiny),
 			verified: 'SHA-256 of the stored binary',
 		});
 
@@ -319,12 +326,7 @@ export async function largeFile(): Promise<void> {
 				security,
 				client: "n8n's built-in FTP node (node time)",
 				kind: 'builtin',
-				seconds: builtin.ms / 1000,
-				wallSeconds: builtin.wallMs / 1000,
-				peakRssMiB: kib2mib(builtin.peakRssKiB),
-				tinyPeakRssMiB: kib2mib(builtinTiny.peakRssKiB),
-				riseMiB: rise(builtin, 'Download'),
-				peakAt: peakPhase(builtin),
+				...n8nMeasured(builtin, 'Download', builtinTiny),
 				verified: 'SHA-256 of the stored binary',
 			});
 		}
@@ -378,12 +380,7 @@ export async function largeFile(): Promise<void> {
 			security,
 			client: 'this node in n8n (Upload node time)',
 			kind: 'node',
-			seconds: up.ms / 1000,
-			wallSeconds: up.wallMs / 1000,
-			peakRssMiB: kib2mib(up.peakRssKiB),
-			tinyPeakRssMiB: kib2mib(upTiny.peakRssKiB),
-			riseMiB: rise(up, 'Upload'),
-			peakAt: peakPhase(up),
+			...n8nMeasured(up, 'Upload', upTiny),
 			verified: 'SHA-256 of the file on the server',
 		});
 
@@ -405,12 +402,7 @@ export async function largeFile(): Promise<void> {
 				security,
 				client: "n8n's built-in FTP node (node time)",
 				kind: 'builtin',
-				seconds: builtin.ms / 1000,
-				wallSeconds: builtin.wallMs / 1000,
-				peakRssMiB: kib2mib(builtin.peakRssKiB),
-				tinyPeakRssMiB: kib2mib(builtinTiny.peakRssKiB),
-				riseMiB: rise(builtin, 'Upload'),
-				peakAt: peakPhase(builtin),
+				...n8nMeasured(builtin, 'Upload', builtinTiny),
 				verified: 'SHA-256 of the file on the server',
 			});
 		}
