@@ -7,6 +7,7 @@ import * as path from 'path';
 import type { Readable } from 'stream';
 
 import { sshFingerprint, startSftpServer, type TestSftpServer } from '../tools/sftpServer';
+import { ed25519KeyPair } from '../tools/sshKeys';
 
 // Minimal types for ssh2's client side (@types/ssh2 is not installed).
 interface Attrs {
@@ -65,7 +66,6 @@ interface SshClient extends EventEmitter {
 }
 const ssh2 = require('ssh2') as {
 	Client: new () => SshClient;
-	utils: { generateKeyPairSync(type: 'ed25519'): { private: string; public: string } };
 };
 
 const STEP_TIMEOUT = 15000;
@@ -173,8 +173,8 @@ describe('test SFTP server', () => {
 	});
 
 	it('logs in with an ed25519 key (and keyboard-interactive), and refuses unknown keys', async () => {
-		const allowed = ssh2.utils.generateKeyPairSync('ed25519');
-		const other = ssh2.utils.generateKeyPairSync('ed25519');
+		const allowed = ed25519KeyPair();
+		const other = ed25519KeyPair();
 		const keyServer = await start({ authorizedKeys: [allowed.public], authMethods: ['publickey'] });
 		const { client } = await connect(keyServer, {
 			password: undefined,
@@ -476,7 +476,7 @@ describe('test SFTP server', () => {
 
 	// OpenSSH's client is part of every machine image here (openssh-client); a missing one fails, never skips.
 	it("serves OpenSSH's sftp client, which exits at the end", async () => {
-		const key = ssh2.utils.generateKeyPairSync('ed25519');
+		const key = ed25519KeyPair();
 		const keyFile = path.join(scratch, 'openssh-id');
 		fs.writeFileSync(keyFile, key.private, { mode: 0o600 });
 		const target = await start({ authorizedKeys: [key.public] });
@@ -526,7 +526,7 @@ describe('test SFTP server', () => {
 		expect(server.hostKeyFingerprint).toMatch(/^SHA256:[A-Za-z0-9+/]{43}$/);
 		expect(sshFingerprint(hostKeys[0])).toBe(server.hostKeyFingerprint);
 
-		const pair = ssh2.utils.generateKeyPairSync('ed25519');
+		const pair = ed25519KeyPair();
 		const given = await start({ hostKey: pair.private });
 		const blob = Buffer.from(pair.public.split(' ')[1], 'base64');
 		const expected = `SHA256:${crypto.createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`;

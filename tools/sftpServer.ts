@@ -37,6 +37,7 @@ import {
 	type SftpServerStream,
 	type TestSftpFaults,
 } from './sftpServerFiles';
+import { ed25519KeyPair } from './sshKeys';
 
 export type { SftpRequest, TestSftpFaults } from './sftpServerFiles';
 
@@ -139,7 +140,6 @@ interface Ssh2Module {
 	) => Ssh2Server;
 	utils: {
 		parseKey(key: string | Buffer): ParsedKey | ParsedKey[] | Error;
-		generateKeyPairSync(type: 'ed25519'): { private: string; public: string };
 	};
 }
 const ssh2 = require('ssh2') as Ssh2Module;
@@ -206,7 +206,7 @@ export async function startSftpServer(
 	const password = options.password ?? 'secret-Pass-1';
 	const methods: string[] = [...(options.authMethods ?? ['password', 'publickey'])];
 	const authorized = (options.authorizedKeys ?? []).map((key) => parseKey(key, 'authorizedKeys'));
-	const hostKey = options.hostKey ?? ssh2.utils.generateKeyPairSync('ed25519').private;
+	const hostKey = options.hostKey ?? ed25519KeyPair().private;
 	const parsedHostKey = parseKey(hostKey, 'hostKey');
 	const hostBlob = parsedHostKey.getPublicSSH();
 	const home = path.posix.resolve('/', options.homeDirectory ?? '/');

@@ -12,6 +12,7 @@ import { utils as sshUtils } from 'ssh2';
 import { FtpAutomation } from '../../nodes/FtpAutomation/FtpAutomation.node';
 import { FtpAutomationTrigger } from '../../nodes/FtpAutomation/FtpAutomationTrigger.node';
 import { startSftpServer, type TestSftpServer } from '../../tools/sftpServer';
+import { ed25519KeyPair } from '../../tools/sshKeys';
 import {
 	binaryItem,
 	cleanupBinaryData,
@@ -22,11 +23,7 @@ import {
 import { failingRun, runFtpNode, sha256, within } from '../helpers/nodeRun';
 
 const KEY_PASSPHRASE = 'sftp key passphrase 1';
-const clientKey = sshUtils.generateKeyPairSync('ed25519', {
-	passphrase: KEY_PASSPHRASE,
-	cipher: 'aes256-ctr',
-	rounds: 16,
-});
+const clientKey = ed25519KeyPair(KEY_PASSPHRASE);
 const SECRET_KEY_LINES = clientKey.private
 	.split('\n')
 	.filter((line) => line.length >= 16 && !line.startsWith('-----'));

@@ -12,11 +12,12 @@ import { join } from 'path';
 import { utils as sshUtils } from 'ssh2';
 
 import { startSftpServer, type TestSftpServer } from '../../tools/sftpServer';
+import { ed25519KeyPair } from '../../tools/sshKeys';
 import { failingRun, runFtpNode } from '../helpers/nodeRun';
 
 const PASSPHRASE = 'putty pass 1';
 const key = sshUtils.generateKeyPairSync('rsa', { bits: 2048 });
-const ed25519 = sshUtils.generateKeyPairSync('ed25519');
+const ed25519 = ed25519KeyPair();
 let folder: string;
 let server: TestSftpServer;
 

@@ -15,14 +15,11 @@ import {
 	sftpSecretsOf,
 	toSftpSettings,
 } from '../../nodes/FtpAutomation/transport/sftp/settings';
+import { ed25519KeyPair } from '../../tools/sshKeys';
 
 const base = { host: 'sftp.example.com', username: 'alice', password: 'pw-Secret-1' };
 const PASSPHRASE = 'correct horse battery';
-const ed25519 = sshUtils.generateKeyPairSync('ed25519', {
-	passphrase: PASSPHRASE,
-	cipher: 'aes256-ctr',
-	rounds: 16,
-});
+const ed25519 = ed25519KeyPair(PASSPHRASE);
 
 function failureOf(run: () => unknown): RemoteFailure {
 	try {
