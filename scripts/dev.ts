@@ -10,9 +10,15 @@
  * examples/ and in users' installs (a link would make them `CUSTOM.ftpAutomation` and load the repository's own
  * n8n-workflow). No rebuild on save: stop and start again to load changes.
  *
+ * Stopping: Ctrl-C, or SIGTERM/SIGHUP to this process, to the npm process that started it (the npm script `exec`s
+ * node, so npm's forwarded signal reaches it) or to the whole process group (`kill -- -PGID`). If whatever started
+ * it dies without a signal reaching it, it notices that it was orphaned and stops too: n8n and the embedded servers
+ * never keep their ports after the command that started them is gone.
+ *
  * Environment: N8N_DEV_PORT (default: a free port), N8N_DEV_USER_FOLDER (default .cache/n8n-dev).
  */
 import { spawn, type ChildProcess } from 'child_process';
+import { readdirSync, readFileSync } from 'fs';
 import * as http from 'http';
 import * as path from 'path';
 
@@ -41,6 +47,70 @@ function healthy(url: string): Promise<boolean> {
 	});
 }
 
+/** The processes below `root` (children first-level and deeper), read from /proc; none where there is no /proc. */
+function descendantsOf(root: number): number[] {
+	let parents: Array<[number, number]>;
+	try {
+		parents = readdirSync('/proc')
+			.filter((name) => /^\d+$/.test(name))
+			.map((name): [number, number] => {
+				try {
+					// Field 4 of /proc/PID/stat, after the command name in parentheses (which may hold spaces).
+					const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+					return [Number(name), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])];
+				} catch {
+					return [Number(name), 0];
+				}
+			});
+	} catch {
+		return [];
+	}
+	const found: number[] = [];
+	for (let layer = [root]; layer.length > 0 && found.length < 10_000; ) {
+		layer = parents.filter(([, parent]) => layer.includes(parent)).map(([pid]) => pid);
+		found.push(...layer);
+	}
+	return found;
+}
+
+function commandLineOf(pid: number): string {
+	try {
+		return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+	} catch {
+		return 'npm'; // No /proc: nothing to tell.
+	}
+}
+
+function signalQuietly(pid: number, signal: NodeJS.Signals): void {
+	try {
+		process.kill(pid, signal);
+	} catch {
+		// Already gone.
+	}
+}
+
+/**
+ * A killed parent (npm, or the shell of `npm run`) leaves this process running under init: poll for that, since Linux
+ * tells a child nothing when its parent dies.
+ */
+function stopWhenOrphaned(stop: () => void): void {
+	const parent = process.ppid;
+	if (process.env.npm_lifecycle_event && !commandLineOf(parent).includes('npm')) {
+		// `npm run dev` execs node after tsc: npm was killed before that, and this process started orphaned.
+		print(`Started by npm run dev, but npm is gone (the parent is pid ${parent}).`);
+		stop();
+		return;
+	}
+	const watch = setInterval(() => {
+		if (process.ppid !== parent) {
+			clearInterval(watch);
+			print(`The process that started npm run dev (pid ${parent}) is gone.`);
+			stop();
+		}
+	}, 1000);
+	watch.unref();
+}
+
 async function main(): Promise<void> {
 	let server: TestFtpServer | undefined;
 	let sftp: TestSftpServer | undefined;
@@ -58,12 +128,15 @@ async function main(): Promise<void> {
 				clearTimeout(timeout);
 			}
 			await Promise.allSettled([server?.close(), sftp?.close()]);
+			// Stopped while preparing: the n8n install or `npm pack` it started must not run on without it.
+			for (const pid of descendantsOf(process.pid)) signalQuietly(pid, 'SIGTERM');
 			print('Stopped.');
 		}
 		process.exit(code);
 	};
-	process.on('SIGINT', () => void stop(0));
-	process.on('SIGTERM', () => void stop(0));
+	for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
+		process.on(signal, () => void stop(0));
+	stopWhenOrphaned(() => void stop(0));
 
 	try {
 		server = await startDemoServer();
@@ -140,7 +213,9 @@ async function main(): Promise<void> {
 		print(
 			'  The demo workflow is re-imported at every start (save your own changes as a copy). Ctrl-C stops n8n and',
 		);
-		print('  the FTPS and SFTP servers.');
+		print(
+			`  the FTPS and SFTP servers; from another terminal: kill ${process.pid} (or the npm process, or its group).`,
+		);
 	} catch (error) {
 		process.stderr.write(
 			`\nnpm run dev failed: ${error instanceof Error ? error.message : String(error)}\n`,
