@@ -103,11 +103,12 @@ export class FtpAutomationApi implements ICredentialType {
 				'Whether to connect even if the server certificate cannot be verified. Insecure: anyone between n8n and the server could read the password and the files. Prefer CA Certificate.',
 			displayOptions: withTls,
 		},
+		// eslint-disable-next-line @n8n/community-nodes/credential-password-field -- a public certificate, shown so that the user can check what was pasted
 		{
 			displayName: 'CA Certificate',
 			name: 'caCertificate',
 			type: 'string',
-			typeOptions: { password: true },
+			typeOptions: { rows: 4 },
 			default: '',
 			placeholder: '-----BEGIN CERTIFICATE----- ...',
 			description:
@@ -124,11 +125,11 @@ export class FtpAutomationApi implements ICredentialType {
 				'Name to check the server certificate against, when the host is an IP address or an alias the certificate does not name',
 			displayOptions: withTls,
 		},
+		// eslint-disable-next-line @n8n/community-nodes/credential-password-field -- a hash of the server's public certificate, shown so that the user can compare it
 		{
 			displayName: 'Certificate Fingerprint (SHA-256)',
 			name: 'certificateFingerprint',
 			type: 'string',
-			typeOptions: { password: true },
 			default: '',
 			placeholder: 'AB:CD:EF:...',
 			description:
@@ -146,11 +147,12 @@ export class FtpAutomationApi implements ICredentialType {
 			],
 			displayOptions: withTls,
 		},
+		// eslint-disable-next-line @n8n/community-nodes/credential-password-field -- a public certificate, shown so that the user can check what was pasted (its private key stays masked)
 		{
 			displayName: 'Client Certificate',
 			name: 'clientCertificate',
 			type: 'string',
-			typeOptions: { password: true },
+			typeOptions: { rows: 4 },
 			default: '',
 			placeholder: '-----BEGIN CERTIFICATE----- ...',
 			description:
