@@ -2,6 +2,8 @@ import {
 	NodeConnectionTypes,
 	type IExecuteFunctions,
 	type INodeExecutionData,
+	type INodeProperties,
+	type INodePropertyOptions,
 	type INodeType,
 	type INodeTypeDescription,
 } from 'n8n-workflow';
@@ -14,7 +16,54 @@ import * as rename from './actions/rename.operation';
 import { router } from './actions/router';
 import * as upload from './actions/upload.operation';
 import { protocolField } from './descriptions/sharedFields';
+import { subtitleInWords } from './descriptions/subtitle';
 import { ftpAutomationApiTest, sftpAutomationApiTest } from './methods';
+
+const operationField: INodeProperties = {
+	displayName: 'Operation',
+	name: 'operation',
+	type: 'options',
+	noDataExpression: true,
+	default: 'list',
+	options: [
+		{
+			name: 'Create Folder',
+			value: 'createFolder',
+			description: 'Create a folder',
+			action: 'Create a folder',
+		},
+		{
+			name: 'Delete',
+			value: 'delete',
+			description: 'Delete a file or folder',
+			action: 'Delete a file or folder',
+		},
+		{
+			name: 'Download',
+			value: 'download',
+			description: 'Download a file as binary data',
+			action: 'Download a file',
+		},
+		{
+			name: 'List',
+			value: 'list',
+			description: 'List the contents of a folder',
+			action: 'List a folder',
+		},
+		{
+			name: 'Rename or Move',
+			value: 'rename',
+			description: 'Rename or move a file or folder',
+			action: 'Rename or move a file or folder',
+		},
+		{
+			name: 'Upload',
+			value: 'upload',
+			description: 'Upload binary data or text as a file',
+			action: 'Upload a file',
+		},
+	],
+};
 
 export class FtpAutomation implements INodeType {
 	description: INodeTypeDescription = {
@@ -22,8 +71,15 @@ export class FtpAutomation implements INodeType {
 		name: 'ftpAutomation',
 		icon: { light: 'file:ftpAutomation.svg', dark: 'file:ftpAutomation.dark.svg' },
 		group: ['input'],
-		version: 1,
-		subtitle: '={{$parameter["operation"]}}',
+		// Version 2 shows what changes an operation's behaviour as fields of their own (actions/operationInput.ts);
+		// workflows saved with version 1 keep its layout.
+		version: [1, 2],
+		defaultVersion: 2,
+		subtitle: subtitleInWords('operation', operationField.options as INodePropertyOptions[], [
+			'path',
+			'folder',
+			'oldPath',
+		]),
 		description:
 			'List, download, upload, delete, rename and create folders on FTP, FTPS and SFTP servers',
 		defaults: { name: 'FTP Automation' },
@@ -47,51 +103,7 @@ export class FtpAutomation implements INodeType {
 		],
 		properties: [
 			protocolField,
-			{
-				displayName: 'Operation',
-				name: 'operation',
-				type: 'options',
-				noDataExpression: true,
-				default: 'list',
-				options: [
-					{
-						name: 'Create Folder',
-						value: 'createFolder',
-						description: 'Create a folder',
-						action: 'Create a folder',
-					},
-					{
-						name: 'Delete',
-						value: 'delete',
-						description: 'Delete a file or folder',
-						action: 'Delete a file or folder',
-					},
-					{
-						name: 'Download',
-						value: 'download',
-						description: 'Download a file as binary data',
-						action: 'Download a file',
-					},
-					{
-						name: 'List',
-						value: 'list',
-						description: 'List the contents of a folder',
-						action: 'List a folder',
-					},
-					{
-						name: 'Rename or Move',
-						value: 'rename',
-						description: 'Rename or move a file or folder',
-						action: 'Rename or move a file or folder',
-					},
-					{
-						name: 'Upload',
-						value: 'upload',
-						description: 'Upload binary data or text as a file',
-						action: 'Upload a file',
-					},
-				],
-			},
+			operationField,
 			...list.description,
 			...download.description,
 			...upload.description,

@@ -1,20 +1,51 @@
 import {
 	NodeConnectionTypes,
 	type INodeExecutionData,
+	type INodeProperties,
+	type INodePropertyOptions,
 	type INodeType,
 	type INodeTypeDescription,
 	type IPollFunctions,
 } from 'n8n-workflow';
 
 import {
-	afterDownloadOptions,
+	afterDownloadInOptions,
 	globFilterField,
 	protocolField,
 	walkLimitOptions,
 } from './descriptions/sharedFields';
+import { subtitleInWords } from './descriptions/subtitle';
 import { ftpAutomationApiTest, sftpAutomationApiTest } from './methods';
 import { DEFAULTS } from './transport';
 import { pollForChanges } from './trigger/poll';
+
+/** Its options' `action` names the trigger's entries in n8n's node panel ("On new file"). */
+const eventField: INodeProperties = {
+	displayName: 'Trigger On',
+	name: 'event',
+	type: 'options',
+	default: 'fileCreated',
+	options: [
+		{
+			name: 'New File',
+			value: 'fileCreated',
+			description: 'A file that was not there before',
+			action: 'On new file',
+		},
+		{
+			name: 'Changed File',
+			value: 'fileUpdated',
+			description: 'A file whose size or modification time changed',
+			action: 'On changed file',
+		},
+		{
+			name: 'New or Changed File',
+			value: 'fileCreatedOrUpdated',
+			description: 'A file that is new or whose size or modification time changed',
+			action: 'On new or changed file',
+		},
+	],
+};
 
 export class FtpAutomationTrigger implements INodeType {
 	description: INodeTypeDescription = {
@@ -23,9 +54,16 @@ export class FtpAutomationTrigger implements INodeType {
 		icon: { light: 'file:ftpAutomationTrigger.svg', dark: 'file:ftpAutomationTrigger.dark.svg' },
 		group: ['trigger'],
 		version: 1,
-		subtitle: '={{"Watching " + $parameter["path"]}}',
+		subtitle: subtitleInWords(
+			'event',
+			eventField.options as INodePropertyOptions[],
+			['path'],
+			'in',
+		),
+		// n8n's node panel shows this node and FTP Automation as one entry (their names differ by "Trigger") and
+		// gives that entry this description, so it speaks for both.
 		description:
-			'Starts the workflow when files appear or change in a folder on an FTP, FTPS or SFTP server',
+			'Work with files on FTP, FTPS and SFTP servers (list, download, upload, delete, rename, create folders), or start a workflow when files appear or change in a folder',
 		defaults: { name: 'FTP Automation Trigger' },
 		polling: true,
 		inputs: [],
@@ -68,25 +106,7 @@ export class FtpAutomationTrigger implements INodeType {
 				'files to watch',
 				' Hidden names (such as the .NAME.part files of safe uploads) only match a pattern that starts with a dot.',
 			),
-			{
-				displayName: 'Trigger On',
-				name: 'event',
-				type: 'options',
-				default: 'fileCreated',
-				options: [
-					{
-						name: 'New File',
-						value: 'fileCreated',
-						description: 'A file that was not there before',
-					},
-					{
-						name: 'Changed File',
-						value: 'fileUpdated',
-						description: 'A file whose size or modification time changed',
-					},
-					{ name: 'New or Changed File', value: 'fileCreatedOrUpdated' },
-				],
-			},
+			eventField,
 			{
 				displayName: 'Options',
 				name: 'options',
@@ -102,7 +122,7 @@ export class FtpAutomationTrigger implements INodeType {
 						description:
 							'Whether to attach each file as binary data (field "data"), streamed into n8n',
 					},
-					...afterDownloadOptions.map((option) => ({
+					...afterDownloadInOptions.map((option) => ({
 						...option,
 						displayOptions: {
 							show: { download: [true], ...(option.displayOptions?.show ?? {}) },

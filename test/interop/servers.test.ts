@@ -34,7 +34,6 @@ import {
 	type InteropServerName,
 	type InteropServers,
 } from '../helpers/interopServers';
-import { FtpAutomation } from '../../nodes/FtpAutomation/FtpAutomation.node';
 import {
 	binaryFilePath,
 	binaryItem,
@@ -43,6 +42,7 @@ import {
 	readBinary,
 	runNode,
 } from '../../tools/n8nHarness';
+import { ftpNodeOfVersion } from '../../tools/ftpNode';
 import {
 	credentialsFor,
 	runFtpNode,
@@ -141,7 +141,8 @@ async function runWithDeadline(
 		}, deadlineMs);
 	});
 	const running = runNode({
-		nodeType: new FtpAutomation(),
+		// The parameters below are in version 1's layout, as in the rest of these tests.
+		nodeType: ftpNodeOfVersion(1),
 		parameters,
 		credentials: { ftpAutomationApi: credentials },
 		items,

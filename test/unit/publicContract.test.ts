@@ -9,6 +9,10 @@
  *   npx prettier --write test/unit/publicContract.json
  * Without UPDATE_CONTRACT the test only compares; a missing fixture fails rather than being written.
  *
+ * A node with several versions has one contract per version: the fields a node of that version shows (n8n's
+ * `@version` display condition decides), so that adding a version leaves the contract of the earlier ones
+ * byte-identical. Version 1 of FTP Automation is `node`, version 2 `nodeVersion2`.
+ *
  * The classes come from the package root only: file paths under nodes/ may move, the root exports stay.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -75,13 +79,33 @@ function credentialsContract(credentials: INodeCredentialDescription[] = []) {
 	return credentials.map(({ name, required, testedBy }) => ({ name, required, testedBy }));
 }
 
-function nodeContract(description: INodeTypeDescription) {
+/** The fields a node of `version` has, with the `@version` condition that selected them taken out. */
+export function propertiesOfVersion(
+	properties: INodeProperties[],
+	version: number,
+): INodeProperties[] {
+	return properties
+		.filter((property) => {
+			const versions = property.displayOptions?.show?.['@version'];
+			return versions === undefined || versions.includes(version);
+		})
+		.map((property) => {
+			const show = { ...property.displayOptions?.show };
+			if (!('@version' in show)) return property;
+			delete show['@version'];
+			return { ...property, displayOptions: { ...property.displayOptions, show } };
+		});
+}
+
+function nodeContract(description: INodeTypeDescription, version?: number) {
+	const versions = Array.isArray(description.version) ? description.version : [description.version];
+	const contractVersion = version ?? versions[0];
 	return {
 		name: description.name,
-		version: description.version,
+		version: contractVersion,
 		polling: description.polling,
 		credentials: credentialsContract(description.credentials),
-		properties: description.properties.map(propertyContract),
+		properties: propertiesOfVersion(description.properties, contractVersion).map(propertyContract),
 	};
 }
 
@@ -89,13 +113,14 @@ function currentContract() {
 	const credential = new FtpAutomationApi();
 	const sftpCredential = new SftpAutomationApi();
 	const contract = {
-		node: nodeContract(new FtpAutomation().description),
+		node: nodeContract(new FtpAutomation().description, 1),
 		trigger: nodeContract(new FtpAutomationTrigger().description),
 		credential: { name: credential.name, properties: credential.properties.map(propertyContract) },
 		sftpCredential: {
 			name: sftpCredential.name,
 			properties: sftpCredential.properties.map(propertyContract),
 		},
+		nodeVersion2: nodeContract(new FtpAutomation().description, 2),
 	};
 	// A JSON round trip drops undefined fields, exactly as the fixture file does.
 	return JSON.parse(JSON.stringify(contract)) as typeof contract;

@@ -1,21 +1,31 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import { createFolder, DEFAULTS, type UseSession } from '../transport';
-import { optionsField, remotePathField } from './fields';
+import { folderField, inVersion, optionsField, ownField, remotePathField } from './fields';
+import { operationInput } from './operationInput';
+
+const folderToCreate = {
+	placeholder: '/archive/2026/11',
+	description: 'Folder to create. Succeeds if it already exists.',
+};
+
+const recursiveOption: INodeProperties = {
+	displayName: 'Recursive',
+	name: 'recursive',
+	type: 'boolean',
+	default: DEFAULTS.createFolderRecursive,
+	description: 'Whether to create missing parent folders too',
+};
 
 export const description: INodeProperties[] = [
-	remotePathField('createFolder', {
-		placeholder: '/archive/2026/11',
-		description: 'Folder to create. Succeeds if it already exists.',
-	}),
-	optionsField('createFolder', [
-		{
-			displayName: 'Recursive',
-			name: 'recursive',
-			type: 'boolean',
-			default: DEFAULTS.createFolderRecursive,
-			description: 'Whether to create missing parent folders too',
-		},
+	...inVersion(1, [
+		remotePathField('createFolder', folderToCreate),
+		optionsField('createFolder', [recursiveOption]),
+	]),
+	...inVersion(2, [
+		folderField('createFolder', folderToCreate),
+		ownField('createFolder', { ...recursiveOption, displayName: 'Create Parent Folders' }),
+		optionsField('createFolder', []),
 	]),
 ];
 
@@ -24,10 +34,10 @@ export async function execute(
 	use: UseSession,
 	itemIndex: number,
 ): Promise<INodeExecutionData[]> {
-	const options = this.getNodeParameter('options', itemIndex, {}) as { recursive?: boolean };
-	const path = this.getNodeParameter('path', itemIndex);
+	const { path, pathLabel, options: rawOptions } = operationInput(this, itemIndex, 'createFolder');
+	const options = rawOptions as { recursive?: boolean };
 	const result = await use(async (session) => {
-		const folder = session.resolve(path);
+		const folder = session.resolve(path, pathLabel);
 		const recursive = options.recursive ?? DEFAULTS.createFolderRecursive;
 		return { path: folder, created: await createFolder(session, folder, recursive) };
 	});

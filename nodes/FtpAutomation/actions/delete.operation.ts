@@ -6,35 +6,84 @@ import {
 	type WalkLimitOptions,
 } from '../descriptions/sharedFields';
 import { deleteFile, deleteFolder, type UseSession } from '../transport';
-import { concurrencyOption, optionsField, remotePathField } from './fields';
+import {
+	concurrencyOption,
+	folderField,
+	inVersion,
+	optionsField,
+	ownField,
+	remotePathField,
+	shownFor,
+} from './fields';
+import { operationInput } from './operationInput';
+
+const recursiveOption: INodeProperties = {
+	displayName: 'Recursive',
+	name: 'recursive',
+	type: 'boolean',
+	default: false,
+	description:
+		'Whether to delete the folder with everything in it. Without it only an empty folder is deleted. Links inside are removed themselves, never followed; if the server cannot tell a link from a folder, nothing is deleted and the error says why.',
+};
+
+/** The walk's limits apply to a recursive Delete only; `shownWhen` says where Folder and Recursive are. */
+function walkLimitsShownWhen(shownWhen: Record<string, Array<string | boolean>>) {
+	return walkLimitOptions(shownWhen).map((option) => ({
+		...option,
+		displayOptions: { show: shownWhen },
+	}));
+}
 
 export const description: INodeProperties[] = [
-	remotePathField('delete', {
-		placeholder: '/inbound/orders.csv',
-		description: 'Remote file (or, with the Folder option, folder) to delete',
-	}),
-	optionsField('delete', [
+	...inVersion(1, [
+		remotePathField('delete', {
+			placeholder: '/inbound/orders.csv',
+			description: 'Remote file (or, with the Folder option, folder) to delete',
+		}),
+		optionsField('delete', [
+			{
+				displayName: 'Folder',
+				name: 'folder',
+				type: 'boolean',
+				default: false,
+				description: 'Whether the path is a folder to delete instead of a file',
+			},
+			{ ...recursiveOption, displayOptions: { show: { folder: [true] } } },
+			...walkLimitsShownWhen({ folder: [true], recursive: [true] }),
+			concurrencyOption,
+		]),
+	]),
+	...inVersion(2, [
 		{
-			displayName: 'Folder',
-			name: 'folder',
-			type: 'boolean',
-			default: false,
-			description: 'Whether the path is a folder to delete instead of a file',
+			displayName: 'Delete',
+			name: 'deleteTarget',
+			type: 'options',
+			default: 'file',
+			options: [
+				{ name: 'File', value: 'file' },
+				{
+					name: 'Folder',
+					value: 'folder',
+					description: 'Only an empty one, unless Recursive is on',
+				},
+			],
+			displayOptions: shownFor('delete'),
 		},
-		{
-			displayName: 'Recursive',
-			name: 'recursive',
-			type: 'boolean',
-			default: false,
-			description:
-				'Whether to delete the folder with everything in it. Without it only an empty folder is deleted. Links inside are removed themselves, never followed; if the server cannot tell a link from a folder, nothing is deleted and the error says why.',
-			displayOptions: { show: { folder: [true] } },
-		},
-		...walkLimitOptions({ folder: [true], recursive: [true] }).map((option) => ({
-			...option,
-			displayOptions: { show: { folder: [true], recursive: [true] } },
-		})),
-		concurrencyOption,
+		remotePathField('delete', {
+			placeholder: '/inbound/orders.csv',
+			description: 'Remote file to delete',
+			shownWhen: { deleteTarget: ['file'] },
+		}),
+		folderField('delete', {
+			placeholder: '/inbound/2026-11',
+			description: 'Remote folder to delete',
+			shownWhen: { deleteTarget: ['folder'] },
+		}),
+		ownField('delete', recursiveOption, { deleteTarget: ['folder'] }),
+		optionsField('delete', [
+			...walkLimitsShownWhen({ '/deleteTarget': ['folder'], '/recursive': [true] }),
+			concurrencyOption,
+		]),
 	]),
 ];
 
@@ -43,13 +92,13 @@ export async function execute(
 	use: UseSession,
 	itemIndex: number,
 ): Promise<INodeExecutionData[]> {
-	const path = this.getNodeParameter('path', itemIndex);
-	const options = this.getNodeParameter('options', itemIndex, {}) as WalkLimitOptions & {
+	const { path, pathLabel, options: rawOptions } = operationInput(this, itemIndex, 'delete');
+	const options = rawOptions as WalkLimitOptions & {
 		folder?: boolean;
 		recursive?: boolean;
 	};
 	const deleted = await use(async (session) => {
-		const remotePath = session.resolve(path);
+		const remotePath = session.resolve(path, pathLabel);
 		if (options.folder) {
 			await deleteFolder(session, remotePath, options.recursive === true, walkLimitsOf(options));
 		} else {

@@ -1,31 +1,47 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import { downloadToBinary, type DownloadToBinaryOptions } from '../helpers/downloadToBinary';
-import { afterDownloadOptions } from '../descriptions/sharedFields';
+import { afterDownloadInOptions, afterDownloadOptions } from '../descriptions/sharedFields';
 import type { UseSession } from '../transport';
 import {
 	concurrencyOption,
+	inVersion,
 	optionsField,
+	ownField,
 	remotePathField,
 	retriesOption,
 	shownFor,
 } from './fields';
+import { operationInput } from './operationInput';
+
+const fileToDownload = {
+	placeholder: '/inbound/orders.csv',
+	description: 'Remote file to download',
+};
+
+const outputField: INodeProperties = {
+	displayName: 'Put Output File in Field',
+	name: 'binaryPropertyName',
+	type: 'string',
+	default: 'data',
+	required: true,
+	hint: 'The name of the output binary field to put the file in',
+	displayOptions: shownFor('download'),
+};
 
 export const description: INodeProperties[] = [
-	remotePathField('download', {
-		placeholder: '/inbound/orders.csv',
-		description: 'Remote file to download',
-	}),
-	{
-		displayName: 'Put Output File in Field',
-		name: 'binaryPropertyName',
-		type: 'string',
-		default: 'data',
-		required: true,
-		hint: 'The name of the output binary field to put the file in',
-		displayOptions: shownFor('download'),
-	},
-	optionsField('download', [...afterDownloadOptions, concurrencyOption, retriesOption]),
+	...inVersion(1, [
+		remotePathField('download', fileToDownload),
+		outputField,
+		optionsField('download', [...afterDownloadInOptions, concurrencyOption, retriesOption]),
+	]),
+	...inVersion(2, [
+		remotePathField('download', fileToDownload),
+		outputField,
+		...afterDownloadOptions.map((option) => ownField('download', option)),
+		ownField('download', retriesOption),
+		optionsField('download', [concurrencyOption]),
+	]),
 ];
 
 export async function execute(
@@ -34,10 +50,10 @@ export async function execute(
 	itemIndex: number,
 ): Promise<INodeExecutionData[]> {
 	const binaryPropertyName = this.getNodeParameter('binaryPropertyName', itemIndex) as string;
-	const options = this.getNodeParameter('options', itemIndex, {}) as DownloadToBinaryOptions;
-	const path = this.getNodeParameter('path', itemIndex);
+	const { path, options } = operationInput(this, itemIndex, 'download');
 	const { json, binary } = await use(
-		async (session) => await downloadToBinary(this, session, path, options),
+		async (session) =>
+			await downloadToBinary(this, session, path, options as DownloadToBinaryOptions),
 	);
 	return [{ json, binary: { [binaryPropertyName]: binary }, pairedItem: { item: itemIndex } }];
 }

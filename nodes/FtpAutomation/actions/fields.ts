@@ -1,19 +1,35 @@
-import type { INodeProperties } from 'n8n-workflow';
+import type { IDisplayOptions, INodeProperties } from 'n8n-workflow';
 
 import { DEFAULTS } from '../transport';
 import type { FtpOperation } from './types';
 
 /** Fields of the action node's operations. */
 
+/**
+ * The same fields, shown only on nodes of the given version (n8n reads `@version` in displayOptions). Version 1
+ * keeps the layout saved workflows refer to; version 2 (what a new node gets) shows the settings that change what an
+ * operation does as fields of their own, and keeps a folder in `folder` and a file in `path`, so that switching
+ * operation does not carry a folder into a file's field (n8n keeps a value while a field of the same name stays).
+ */
+export function inVersion(version: number, fields: INodeProperties[]): INodeProperties[] {
+	return fields.map((field) => ({
+		...field,
+		displayOptions: {
+			...field.displayOptions,
+			show: { ...field.displayOptions?.show, '@version': [version] },
+		},
+	}));
+}
+
 /** Shows a field only for one operation (and optionally only when other fields have given values). */
 export function shownFor(
 	operation: FtpOperation,
-	also: Record<string, Array<string | boolean>> = {},
+	also: IDisplayOptions['show'] = {},
 ): INodeProperties['displayOptions'] {
 	return { show: { operation: [operation], ...also } };
 }
 
-/** A required remote path field: `path`, or `oldPath`/`newPath` for Rename. */
+/** A required remote path field: `path`, or `oldPath`/`newPath` for Rename, or version 2's `folder`. */
 export function remotePathField(
 	operation: FtpOperation,
 	field: {
@@ -21,6 +37,8 @@ export function remotePathField(
 		displayName?: string;
 		placeholder: string;
 		description: string;
+		/** Further conditions, e.g. Delete's `deleteTarget`. */
+		shownWhen?: Record<string, Array<string | boolean>>;
 	},
 ): INodeProperties {
 	return {
@@ -31,7 +49,31 @@ export function remotePathField(
 		required: true,
 		placeholder: field.placeholder,
 		description: field.description,
-		displayOptions: shownFor(operation),
+		displayOptions: shownFor(operation, field.shownWhen),
+	};
+}
+
+/** Version 2's folder field (List, Create Folder, Delete of a folder): its own name, so no file path lands in it. */
+export function folderField(
+	operation: FtpOperation,
+	field: {
+		placeholder: string;
+		description: string;
+		shownWhen?: Record<string, Array<string | boolean>>;
+	},
+): INodeProperties {
+	return remotePathField(operation, { ...field, name: 'folder', displayName: 'Folder' });
+}
+
+/** An option of version 1 shown as a field of its own in version 2 (see actions/operationInput.ts). */
+export function ownField(
+	operation: FtpOperation,
+	option: INodeProperties,
+	shownWhen: Record<string, Array<string | boolean>> = {},
+): INodeProperties {
+	return {
+		...option,
+		displayOptions: shownFor(operation, { ...option.displayOptions?.show, ...shownWhen }),
 	};
 }
 
@@ -42,7 +84,7 @@ export const includeConnectionLogOption: INodeProperties = {
 	type: 'boolean',
 	default: false,
 	description:
-		"Whether to add `connectionLog` to each output item: the timestamped, redacted conversation with the server for that item's part of the work (the first item's also shows connecting and logging in)",
+		"Whether to add a field connectionLog to each output item: the timestamped, redacted conversation with the server for that item's part of the work (the first item's also shows connecting and logging in)",
 };
 
 /** The operation's `options` collection; every operation also offers Include Connection Log. */

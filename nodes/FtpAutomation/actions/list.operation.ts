@@ -12,45 +12,61 @@ import {
 	type WalkLimitOptions,
 } from '../descriptions/sharedFields';
 import { DEFAULTS, walkFolders, type IncludeEntries, type UseSession } from '../transport';
-import { concurrencyOption, optionsField, remotePathField, retriesOption } from './fields';
+import {
+	concurrencyOption,
+	folderField,
+	inVersion,
+	optionsField,
+	ownField,
+	remotePathField,
+	retriesOption,
+} from './fields';
+import { operationInput } from './operationInput';
+
+const listOptions: INodeProperties[] = [
+	globFilterField('entries to return'),
+	{
+		displayName: 'Include',
+		name: 'include',
+		type: 'options',
+		default: 'both',
+		options: [
+			{ name: 'Files and Folders', value: 'both' },
+			{ name: 'Files Only', value: 'files', description: 'Files and symbolic links' },
+			{ name: 'Folders Only', value: 'folders' },
+		],
+	},
+	{
+		displayName: 'Recursive',
+		name: 'recursive',
+		type: 'boolean',
+		default: false,
+		description:
+			'Whether to list the contents of subfolders too. Symbolic links are listed but not followed.',
+	},
+	...walkLimitOptions({ recursive: [true] }),
+	{
+		...concurrencyOption,
+		description:
+			'How many connections to open to the server and use at once: with Recursive, that many folders are listed at the same time (and that many input items run at once). Results keep their order. Servers often limit connections per user; if one more is refused, the node continues with those it has.',
+	},
+];
+
+const folderToList = {
+	placeholder: '/inbound',
+	description:
+		'Folder to list. A relative path starts at the folder the server puts you in after login.',
+};
 
 export const description: INodeProperties[] = [
-	{
-		...remotePathField('list', {
-			placeholder: '/inbound',
-			description:
-				'Folder to list. A relative path starts at the folder the server puts you in after login.',
-		}),
-		default: '/',
-	},
-	optionsField('list', [
-		globFilterField('entries to return'),
-		{
-			displayName: 'Include',
-			name: 'include',
-			type: 'options',
-			default: 'both',
-			options: [
-				{ name: 'Files and Folders', value: 'both' },
-				{ name: 'Files Only', value: 'files', description: 'Files and symbolic links' },
-				{ name: 'Folders Only', value: 'folders' },
-			],
-		},
-		{
-			displayName: 'Recursive',
-			name: 'recursive',
-			type: 'boolean',
-			default: false,
-			description:
-				'Whether to list the contents of subfolders too. Symbolic links are listed but not followed.',
-		},
-		...walkLimitOptions({ recursive: [true] }),
-		{
-			...concurrencyOption,
-			description:
-				'How many connections to open to the server and use at once: with Recursive, that many folders are listed at the same time (and that many input items run at once). Results keep their order. Servers often limit connections per user; if one more is refused, the node continues with those it has.',
-		},
-		retriesOption,
+	...inVersion(1, [
+		{ ...remotePathField('list', folderToList), default: '/' },
+		optionsField('list', [...listOptions, retriesOption]),
+	]),
+	...inVersion(2, [
+		{ ...folderField('list', folderToList), default: '/' },
+		ownField('list', retriesOption),
+		optionsField('list', listOptions),
 	]),
 ];
 
@@ -59,14 +75,14 @@ export async function execute(
 	use: UseSession,
 	itemIndex: number,
 ): Promise<INodeExecutionData[]> {
-	const path = this.getNodeParameter('path', itemIndex);
-	const options = this.getNodeParameter('options', itemIndex, {}) as WalkLimitOptions & {
+	const input = operationInput(this, itemIndex, 'list');
+	const options = input.options as WalkLimitOptions & {
 		filter?: string;
 		include?: IncludeEntries;
 		recursive?: boolean;
 		retries?: number;
 	};
-	const entries = await walkFolders(use, path, {
+	const entries = await walkFolders(use, input.path, {
 		filter: options.filter,
 		include: options.include,
 		recursive: options.recursive,

@@ -1,9 +1,10 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import { DEFAULTS, movePath, type UseSession } from '../transport';
-import { optionsField, remotePathField } from './fields';
+import { inVersion, optionsField, ownField, remotePathField } from './fields';
+import { operationInput } from './operationInput';
 
-export const description: INodeProperties[] = [
+const pathFields: INodeProperties[] = [
 	remotePathField('rename', {
 		name: 'oldPath',
 		displayName: 'Old Path',
@@ -16,14 +17,22 @@ export const description: INodeProperties[] = [
 		placeholder: '/archive/2026/orders.csv',
 		description: 'New name, or a path in another folder to move it there',
 	}),
-	optionsField('rename', [
-		{
-			displayName: 'Create Directories',
-			name: 'createDirectories',
-			type: 'boolean',
-			default: DEFAULTS.renameCreatesDirectories,
-			description: 'Whether to create missing folders on the way to the new path',
-		},
+];
+
+const createDirectoriesOption: INodeProperties = {
+	displayName: 'Create Directories',
+	name: 'createDirectories',
+	type: 'boolean',
+	default: DEFAULTS.renameCreatesDirectories,
+	description: 'Whether to create missing folders on the way to the new path',
+};
+
+export const description: INodeProperties[] = [
+	...inVersion(1, [...pathFields, optionsField('rename', [createDirectoriesOption])]),
+	...inVersion(2, [
+		...pathFields,
+		ownField('rename', createDirectoriesOption),
+		optionsField('rename', []),
 	]),
 ];
 
@@ -32,7 +41,7 @@ export async function execute(
 	use: UseSession,
 	itemIndex: number,
 ): Promise<INodeExecutionData[]> {
-	const options = this.getNodeParameter('options', itemIndex, {}) as {
+	const options = operationInput(this, itemIndex, 'rename').options as {
 		createDirectories?: boolean;
 	};
 	const oldPath = this.getNodeParameter('oldPath', itemIndex);

@@ -5,18 +5,23 @@ import { binaryInputSource } from '../helpers/binaryInput';
 import { DEFAULTS, uploadFile, type IfExists, type UseSession } from '../transport';
 import {
 	concurrencyOption,
+	inVersion,
 	optionsField,
+	ownField,
 	remotePathField,
 	retriesOption,
 	shownFor,
 } from './fields';
+import { operationInput } from './operationInput';
 
-export const description: INodeProperties[] = [
-	remotePathField('upload', {
-		placeholder: '/outbound/report.csv',
-		description:
-			'Remote file to write, including its name. An existing file is replaced unless If File Exists says otherwise.',
-	}),
+const fileToWrite = {
+	placeholder: '/outbound/report.csv',
+	description:
+		'Remote file to write, including its name. An existing file is replaced unless If File Exists says otherwise.',
+};
+
+/** Where the data comes from: a binary field of the input item, or text. */
+const sourceFields: INodeProperties[] = [
 	{
 		displayName: 'Binary File',
 		name: 'binaryData',
@@ -44,45 +49,70 @@ export const description: INodeProperties[] = [
 		description: 'Text to write to the file (UTF-8)',
 		displayOptions: shownFor('upload', { binaryData: [false] }),
 	},
-	optionsField('upload', [
+];
+
+const createDirectoriesOption: INodeProperties = {
+	displayName: 'Create Directories',
+	name: 'createDirectories',
+	type: 'boolean',
+	default: DEFAULTS.uploadCreatesDirectories,
+	description: 'Whether to create missing folders on the way to the file',
+};
+
+const ifExistsOption: INodeProperties = {
+	displayName: 'If File Exists',
+	name: 'ifExists',
+	type: 'options',
+	default: DEFAULTS.ifExists,
+	options: [
+		{ name: 'Overwrite', value: 'overwrite', description: 'Replace the existing file' },
 		{
-			displayName: 'Create Directories',
-			name: 'createDirectories',
-			type: 'boolean',
-			default: DEFAULTS.uploadCreatesDirectories,
-			description: 'Whether to create missing folders on the way to the file',
+			name: 'Skip',
+			value: 'skip',
+			description: 'Leave the existing file alone; the output item says skipped: true',
 		},
+		{ name: 'Fail', value: 'error', description: 'Fail the item with an error' },
 		{
-			displayName: 'If File Exists',
-			name: 'ifExists',
-			type: 'options',
-			default: DEFAULTS.ifExists,
-			options: [
-				{ name: 'Overwrite', value: 'overwrite', description: 'Replace the existing file' },
-				{
-					name: 'Skip',
-					value: 'skip',
-					description: 'Leave the existing file alone; the output item says skipped: true',
-				},
-				{ name: 'Fail', value: 'error', description: 'Fail the item with an error' },
-				{
-					name: 'Append',
-					value: 'append',
-					description:
-						'Add the data to the end of the existing file (APPE; creates it if missing; no temporary file)',
-				},
-			],
-		},
-		{
-			displayName: 'Safe Upload (Temporary Name)',
-			name: 'atomicUpload',
-			type: 'boolean',
-			default: DEFAULTS.atomicUpload,
+			name: 'Append',
+			value: 'append',
 			description:
-				'Whether to upload to a hidden temporary name (.NAME.RANDOM.part) in the target folder and rename it onto the target only once the server has confirmed the whole file (and, where it supports SIZE, its size). A failed upload is deleted, so the target never holds a partial file. Turn off for servers that forbid renaming; a failed upload may then leave a partial file.',
+				'Add the data to the end of the existing file (APPE; creates it if missing; no temporary file)',
 		},
-		concurrencyOption,
-		retriesOption,
+	],
+};
+
+const safeUploadOption: INodeProperties = {
+	displayName: 'Safe Upload (Temporary Name)',
+	name: 'atomicUpload',
+	type: 'boolean',
+	default: DEFAULTS.atomicUpload,
+	description:
+		'Whether to upload to a hidden temporary name (.NAME.RANDOM.part) in the target folder and rename it onto the target only once the server has confirmed the whole file (and, where it supports SIZE, its size). A failed upload is deleted, so the target never holds a partial file. Turn off for servers that forbid renaming; a failed upload may then leave a partial file.',
+};
+
+export const description: INodeProperties[] = [
+	...inVersion(1, [
+		remotePathField('upload', fileToWrite),
+		...sourceFields,
+		optionsField('upload', [
+			createDirectoriesOption,
+			ifExistsOption,
+			safeUploadOption,
+			concurrencyOption,
+			retriesOption,
+		]),
+	]),
+	...inVersion(2, [
+		remotePathField('upload', fileToWrite),
+		...sourceFields,
+		ownField('upload', ifExistsOption),
+		// Appending writes to the file itself: there is no temporary name to choose.
+		ownField('upload', safeUploadOption, {
+			ifExists: ['overwrite', 'skip', 'error'],
+		}),
+		ownField('upload', createDirectoriesOption),
+		ownField('upload', retriesOption),
+		optionsField('upload', [concurrencyOption]),
 	]),
 ];
 
@@ -91,8 +121,8 @@ export async function execute(
 	use: UseSession,
 	itemIndex: number,
 ): Promise<INodeExecutionData[]> {
-	const path = this.getNodeParameter('path', itemIndex);
-	const options = this.getNodeParameter('options', itemIndex, {}) as {
+	const input = operationInput(this, itemIndex, 'upload');
+	const options = input.options as {
 		createDirectories?: boolean;
 		ifExists?: IfExists;
 		atomicUpload?: boolean;
@@ -111,7 +141,7 @@ export async function execute(
 			: async () => Readable.from(text);
 	const result = await use(
 		async (session) =>
-			await uploadFile(session, openSource, session.resolve(path), {
+			await uploadFile(session, openSource, session.resolve(input.path), {
 				createDirectories: options.createDirectories ?? DEFAULTS.uploadCreatesDirectories,
 				ifExists: options.ifExists ?? DEFAULTS.ifExists,
 				atomic: options.atomicUpload ?? DEFAULTS.atomicUpload,

@@ -38,6 +38,19 @@ export const afterDownloadOptions: INodeProperties[] = [
 	},
 ];
 
+/**
+ * After Download inside an Options collection (the trigger, and version 1 of the action node), where n8n shows Move
+ * to Folder only once the user adds it from the collection's list: the description says so.
+ */
+export const afterDownloadInOptions: INodeProperties[] = afterDownloadOptions.map((option) =>
+	option.name === 'afterDownload'
+		? {
+				...option,
+				description: `${option.description}. "Move the File" also needs Move to Folder, added with "Add option".`,
+			}
+		: option,
+);
+
 /** List's and the trigger's Filter: a glob against the path relative to the folder. */
 export function globFilterField(entries: string, note = ''): INodeProperties {
 	return {
@@ -73,7 +86,9 @@ export function walkLimitsOf(options: WalkLimitOptions): Partial<WalkLimits> {
  * memory or running forever; each fails with an explained error. `recursiveShown` shows the walk's limits only when
  * the walk is recursive.
  */
-export function walkLimitOptions(recursiveShown: Record<string, boolean[]>): INodeProperties[] {
+export function walkLimitOptions(
+	recursiveShown: Record<string, Array<string | boolean>>,
+): INodeProperties[] {
 	return [
 		{
 			displayName: 'Max Entries per Folder',
