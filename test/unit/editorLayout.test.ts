@@ -160,6 +160,30 @@ describe('version 2 in the editor', () => {
 		expect(shown.map((property) => property.name)).toContain('recursive');
 	});
 
+	it("Delete's Options offer the walk's limits only for a recursive Delete of a folder", () => {
+		const offered = (parameters: INodeParameters) => {
+			const options = description.properties.find(
+				(property) =>
+					property.name === 'options' &&
+					NodeHelpers.displayParameter(parameters, property, node, description, parameters),
+			);
+			return (options?.options ?? [])
+				.filter((option) =>
+					NodeHelpers.displayParameter({}, option as never, node, description, parameters),
+				)
+				.map((option) => option.name);
+		};
+		const folder = afterChange({}, { operation: 'delete', deleteTarget: 'folder' });
+		expect(offered(folder)).toEqual(['concurrency', 'includeConnectionLog']);
+		expect(offered(afterChange(folder, { recursive: true }))).toEqual([
+			'maxEntriesPerFolder',
+			'maxFolders',
+			'timeLimit',
+			'concurrency',
+			'includeConnectionLog',
+		]);
+	});
+
 	it('a node of version 1 keeps its layout: everything in Options, one Path', () => {
 		const v1 = { typeVersion: 1 };
 		const parameters = NodeHelpers.getNodeParameters(
