@@ -122,7 +122,7 @@ export async function demoWorkflow(): Promise<WorkflowJson> {
 		id: '7d3e5b20-0000-4000-8000-000000005f7f',
 		name: DEMO_SFTP_NODE,
 		type: 'n8n-nodes-ftp-automation.ftpAutomation',
-		typeVersion: 1,
+		typeVersion: 2,
 		position: [convert.position[0] + 220, convert.position[1] + 200],
 		parameters: {
 			protocol: 'sftp',
@@ -130,7 +130,8 @@ export async function demoWorkflow(): Promise<WorkflowJson> {
 			path: "=/reports/orders-summary-{{ $now.toFormat('yyyy-MM-dd') }}.csv",
 			binaryData: true,
 			binaryPropertyName: 'data',
-			options: { createDirectories: true, includeConnectionLog: true },
+			createDirectories: true,
+			options: { includeConnectionLog: true },
 		},
 		credentials: {
 			sftpAutomationApi: { id: DEMO_SFTP_CREDENTIAL_ID, name: DEMO_SFTP_CREDENTIAL_NAME },
