@@ -12,6 +12,8 @@ import { RemoteSession } from '../../nodes/FtpAutomation/transport';
 import type { TestFtpServer } from '../../tools/ftpServer';
 import { runFtpNode } from '../../tools/ftpNode';
 
+import type { ShownError } from './shownError';
+
 /** What a credential needs from a test server: an in-process ftp-srv, or a real one from scripts/ftp-servers.sh. */
 export type CredentialTarget = Pick<TestFtpServer, 'host' | 'port' | 'username' | 'password'> &
 	({ certificate?: { cert: string } } | { caCertificate: string });
@@ -60,11 +62,11 @@ export async function failingRun(
 	credentials: ICredentialDataDecryptedObject,
 	parameters: INodeParameters,
 	options: { items?: INodeExecutionData[] } = {},
-): Promise<Error & { description?: string; context?: IDataObject }> {
+): Promise<ShownError> {
 	try {
 		await runFtpNode(credentials, parameters, options);
 	} catch (error) {
-		return error as Error & { description?: string; context?: IDataObject };
+		return error as ShownError;
 	}
 	throw new Error('the node did not fail');
 }

@@ -10,7 +10,7 @@
  * silence where a real server or middlebox would hang.
  */
 import * as net from 'net';
-import type { ICredentialDataDecryptedObject, IDataObject, INodeParameters } from 'n8n-workflow';
+import type { ICredentialDataDecryptedObject, INodeParameters } from 'n8n-workflow';
 
 import { FtpAutomationTrigger } from '../../nodes/FtpAutomation/FtpAutomationTrigger.node';
 import { ftpAutomationApiTest } from '../../nodes/FtpAutomation/methods';
@@ -26,6 +26,7 @@ import {
 } from '../helpers/fakeServers';
 import { binaryItem, cleanupBinaryData, initBinaryData, pollNode } from '../../tools/n8nHarness';
 import { credentialsFor, failingRun } from '../helpers/nodeRun';
+import { fixOf, type ShownError } from '../helpers/shownError';
 
 const PASSWORD = 'Secr3t-Pässword-Δ';
 const TIMEOUT_S = 1;
@@ -51,8 +52,6 @@ afterAll(async () => {
 afterEach(() => {
 	jest.restoreAllMocks();
 });
-
-type ShownError = Error & { description?: string; context?: IDataObject };
 
 function credentialsOf(
 	target: { host: string; port: number },
@@ -102,16 +101,12 @@ function expectNoPassword(error: ShownError): void {
 		error.message,
 		error.description,
 		JSON.stringify(error),
+		JSON.stringify(error.messages ?? []),
 		error.stack,
 		JSON.stringify(error.context ?? {}),
 	]) {
 		expect(String(shown)).not.toContain(PASSWORD);
 	}
-}
-
-/** The fix: the description without the connection log that follows it. */
-function fixOf(error: ShownError): string {
-	return (error.description ?? '').split('\n\nLast lines of the connection log:')[0];
 }
 
 async function withScripted<T>(

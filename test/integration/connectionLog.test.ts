@@ -12,6 +12,7 @@ import { FtpAutomation } from '../../nodes/FtpAutomation/FtpAutomation.node';
 import { startFtpServer, type TestFtpServer } from '../../tools/ftpServer';
 import { cleanupBinaryData, initBinaryData, runNode } from '../../tools/n8nHarness';
 import { credentialsFor, failingRun, runFtpNode } from '../helpers/nodeRun';
+import { logOf } from '../helpers/shownError';
 
 const FILE_CONTENT = 'confidential-payload-7f3a\n';
 let server: TestFtpServer;
@@ -133,6 +134,72 @@ describe('includeConnectionLog', () => {
 	});
 });
 
+describe('says what is true of the connection', () => {
+	/** The index of the first line matching `pattern`, asserting there is one. */
+	function lineOf(lines: string[], pattern: RegExp): number {
+		const index = lines.findIndex((line) => pattern.test(line));
+		expect({ pattern: String(pattern), found: index >= 0 }).toEqual({
+			pattern: String(pattern),
+			found: true,
+		});
+		return index;
+	}
+
+	it('explicit FTPS, an ASCII login: plain text until AUTH TLS, OPTS UTF8 only after login, what the session offers', async () => {
+		const anonymousServer = await startFtpServer({ security: 'explicit', allowAnonymous: true });
+		try {
+			await fsp.writeFile(path.join(anonymousServer.root, 'a.csv'), FILE_CONTENT);
+			const credentials = credentialsFor(anonymousServer, 'explicit', {
+				anonymous: true,
+				username: '',
+				password: '',
+			});
+			const [item] = await runFtpNode(credentials, {
+				operation: 'list',
+				path: '/',
+				options: { includeConnectionLog: true },
+			});
+			expect(item.json.name).toBe('a.csv');
+			const lines = item.json.connectionLog as string[];
+			const log = lines.join('\n');
+			expect(log).not.toContain('No encryption');
+			const connected = lineOf(
+				lines,
+				/Connected to 127\.0\.0\.1:\d+ \(plain text until AUTH TLS\)$/,
+			);
+			expect(connected).toBeLessThan(lineOf(lines, /> AUTH TLS$/));
+			expect(lineOf(lines, /> OPTS UTF8 ON$/)).toBeGreaterThan(lineOf(lines, /< 230 /));
+			expect(lines.filter((line) => /> OPTS UTF8 ON$/.test(line))).toHaveLength(1);
+			expect(log).toMatch(
+				/Session ready: explicit FTPS \(TLSv1\.3\), working directory \/\. MLSD: no \(modification times via MDTM\)\.$/m,
+			);
+		} finally {
+			await anonymousServer.close();
+		}
+	});
+
+	it('a non-ASCII password: OPTS UTF8 ON before USER as well, so servers that honour it read it as UTF-8', async () => {
+		expect(server.password).toContain('ä');
+		const [item] = await runFtpNode(credentialsFor(server, 'explicit'), {
+			operation: 'list',
+			path: '/',
+			options: { includeConnectionLog: true },
+		});
+		const lines = item.json.connectionLog as string[];
+		expect(lineOf(lines, /> OPTS UTF8 ON$/)).toBeLessThan(lineOf(lines, /> USER tester$/));
+	});
+
+	it('a non-ASCII user name: OPTS UTF8 ON before USER; the refused login quotes the server', async () => {
+		const error = await failingRun(credentialsFor(server, 'explicit', { username: 'jürgen' }), {
+			operation: 'list',
+			path: '/',
+		});
+		expect(error.message).toContain('Wrong username or password');
+		const lines = logOf(error).split('\n');
+		expect(lineOf(lines, /> OPTS UTF8 ON$/)).toBeLessThan(lineOf(lines, /> USER j\u00fcrgen$/));
+	});
+});
+
 describe('a rejected certificate', () => {
 	it.each(['explicit', 'implicit'] as const)(
 		'%s FTPS: the error shows what was expected and the certificate the server presented, before any login',
@@ -145,14 +212,16 @@ describe('a rejected certificate', () => {
 				});
 				const fingerprint = new X509Certificate(tlsServer.certificate!.cert).fingerprint256;
 				expect(error.message).toContain('not trusted');
-				expect(error.description).toContain(
+				const log = logOf(error);
+				expect(log).toContain(
 					'Expected a certificate for 127.0.0.1, trusted by the public CAs and valid now',
 				);
+				expect(log).toContain(`The server presented: subject CN=localhost; issuer CN=localhost;`);
+				expect(log).toContain(`SHA-256 ${fingerprint}`);
+				expect(log).not.toContain('USER');
 				expect(error.description).toContain(
-					`The server presented: subject CN=localhost; issuer CN=localhost;`,
+					'The last lines of the connection log are in the error details.',
 				);
-				expect(error.description).toContain(`SHA-256 ${fingerprint}`);
-				expect(error.description).not.toContain('USER');
 			} finally {
 				if (tlsServer !== server) await tlsServer.close();
 			}

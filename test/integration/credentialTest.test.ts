@@ -70,6 +70,24 @@ describe('credential test: success', () => {
 		});
 	});
 
+	it("also writes the summary to n8n's log: n8n's credential dialog shows only its own words on success", async () => {
+		const info = jest.fn();
+		const result = await ftpAutomationApiTest.call(
+			{ logger: { info } } as unknown as ICredentialTestFunctions,
+			{
+				id: '1',
+				name: 'Partner FTPS',
+				type: 'ftpAutomationApi',
+				data: credentialsFor(explicit, 'explicit'),
+			},
+		);
+		expect(result.status).toBe('OK');
+		expect(info).toHaveBeenCalledTimes(1);
+		expect(info).toHaveBeenCalledWith(
+			`Credential test of "Partner FTPS" succeeded: ${result.message}`,
+		);
+	});
+
 	it('over implicit FTPS names the TLS version', async () => {
 		expect(await testCredential(credentialsFor(implicit, 'implicit'))).toEqual({
 			status: 'OK',
@@ -157,14 +175,15 @@ describe('credential test: the first failing step', () => {
 		expect(Date.now() - started).toBeLessThan(5000);
 	});
 
-	it('step 3: implicit FTPS against a plain FTP port', async () => {
+	it("step 3: implicit FTPS against a plain FTP port: the cause and fix in words, OpenSSL's stack last", async () => {
+		const result = await testCredential(credentialsFor(plain, 'implicit'));
 		expectFailure(
-			await testCredential(credentialsFor(plain, 'implicit')),
-			new RegExp(
-				`^Step 3 of 6, TLS handshake: The TLS handshake with 127\\.0\\.0\\.1:${plain.port} failed \\(.*wrong version number`,
-				's',
-			),
-			'Explicit FTPS',
+			result,
+			`Step 3 of 6, TLS handshake: The TLS handshake with 127.0.0.1:${plain.port} failed (OpenSSL: wrong version number)`,
+			'Set Security to Explicit FTPS',
+		);
+		expect(result.message).toMatch(
+			/Set Security to Explicit FTPS.*\(usually 990\)\. \(OpenSSL reported: [0-9A-F]+:error:[0-9A-F]+:SSL routines:\w+:wrong version number:.*\)$/,
 		);
 	});
 

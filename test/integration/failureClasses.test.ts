@@ -32,6 +32,7 @@ import { startFaultProxy } from '../helpers/faultProxy';
 import { startFtpServer, type TestFtpServer } from '../../tools/ftpServer';
 import { cleanupBinaryData, initBinaryData } from '../../tools/n8nHarness';
 import { credentialsFor, failingRun, runFtpNode } from '../helpers/nodeRun';
+import { fixOf, logOf, type ShownError } from '../helpers/shownError';
 
 /** Used wherever the server does not check it; ftp-srv only accepts its own (also distinctive) test password. */
 const PASSWORD = 'Secr3t-Pässword-Δ';
@@ -66,8 +67,6 @@ afterEach(() => {
 	jest.restoreAllMocks();
 });
 
-type ShownError = Error & { description?: string; context?: IDataObject };
-
 /** Asserts that `secret` appears in none of the places a user, a log or an error reporter could see. */
 function expectSecretNowhere(
 	secret: string,
@@ -78,6 +77,7 @@ function expectSecretNowhere(
 		'error.message': error.message,
 		'error.description': error.description,
 		'JSON.stringify(error)': JSON.stringify(error),
+		'error.messages (the connection log)': JSON.stringify(error.messages ?? []),
 		'error.stack': error.stack,
 		'error.context': JSON.stringify(error.context ?? {}),
 		'Continue On Fail output': JSON.stringify(output),
@@ -106,11 +106,6 @@ async function provoke(
 	expect(output).toEqual([{ json: { error: expect.any(String) }, pairedItem: { item: 0 } }]);
 	expect(samePorts(output[0].json.error)).toBe(samePorts(error.message));
 	return error;
-}
-
-/** The fix: the description without the connection log that follows it. */
-function fixOf(error: ShownError): string {
-	return (error.description ?? '').split('\n\nLast lines of the connection log:')[0];
 }
 
 /** Credentials for a fake on loopback (it accepts any user and password). */
@@ -236,7 +231,8 @@ describe('4. the server refuses AUTH TLS', () => {
 		expect(fixOf(error)).toBe(
 			'The server does not offer explicit FTPS on this port. If it offers implicit FTPS, choose Implicit FTPS (usually port 990); choose None only if you accept that the password and files travel unencrypted.',
 		);
-		expect(error.description).not.toMatch(/> (USER|PASS)\b/);
+		expect(logOf(error)).toMatch(/> AUTH TLS/);
+		expect(logOf(error)).not.toMatch(/> (USER|PASS)\b/);
 	});
 });
 
@@ -331,8 +327,8 @@ describe('7. wrong user or password', () => {
 	it('quotes the 530 and says to check the credential; the password shows up nowhere', async () => {
 		const error = await provoke(credentialsFor(explicit, 'explicit', { password: PASSWORD }));
 		expect(error.message).toBe('Wrong username or password (server replied: 530 Login incorrect.)');
-		expect(fixOf(error)).toContain('Check the username and password in the credential');
-		expect(error.description).toContain('> PASS ***');
+		expect(fixOf(error)).toBe('Check the username and password in the credential.');
+		expect(logOf(error)).toContain('> PASS ***');
 	});
 });
 

@@ -15,6 +15,7 @@ import {
 	scriptedListingServer,
 	type ScriptedTree,
 } from '../helpers/scriptedListings';
+import { logOf as errorLogOf } from '../helpers/shownError';
 
 const PASSWORD = 'S3cr3t-Pw';
 const servers: ScriptedFtpServer[] = [];
@@ -317,9 +318,9 @@ describe('a password the server echoes in a reply split across two TCP segments'
 			},
 		});
 		const error = await failingRun(credentials, { operation: 'list', path: '/' });
-		const everything = `${error.message}\n${error.description ?? ''}\n${error.stack ?? ''}`;
+		const everything = `${error.message}\n${error.description ?? ''}\n${error.stack ?? ''}\n${errorLogOf(error)}`;
 		expect(error.message).toContain('Wrong username or password');
-		expect(error.description).toContain('with password *** (try again)');
+		expect(errorLogOf(error)).toContain('with password *** (try again)');
 		for (const part of [PASSWORD, PASSWORD.slice(0, 5), PASSWORD.slice(5)])
 			expect(everything).not.toContain(part);
 	});

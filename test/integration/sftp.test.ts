@@ -21,6 +21,7 @@ import {
 	readBinary,
 } from '../../tools/n8nHarness';
 import { failingRun, runFtpNode, sha256, within } from '../helpers/nodeRun';
+import { logOf } from '../helpers/shownError';
 
 const KEY_PASSPHRASE = 'sftp key passphrase 1';
 const clientKey = ed25519KeyPair(KEY_PASSPHRASE);
@@ -62,7 +63,7 @@ async function failureText(
 	parameters: INodeParameters,
 ): Promise<string> {
 	const error = await failingRun(credentials, sftp(parameters));
-	const text = `${error.message}\n${error.description ?? ''}\n${JSON.stringify(error.context ?? {})}`;
+	const text = `${error.message}\n${error.description ?? ''}\n${JSON.stringify(error.context ?? {})}\n${logOf(error)}`;
 	expectNoSecrets(text);
 	return text;
 }

@@ -23,6 +23,7 @@ import {
 	readBinary,
 } from '../../tools/n8nHarness';
 import { credentialsFor, sha256 } from '../helpers/nodeRun';
+import { logOf, type ShownError } from '../helpers/shownError';
 
 let server: TestFtpServer;
 let credentials: ICredentialDataDecryptedObject;
@@ -247,12 +248,15 @@ describe('FTP Automation Trigger', () => {
 					staticData: {},
 				}),
 		};
-		const error = (await trigger.poll().catch((failure: unknown) => failure)) as Error & {
-			description?: string;
-		};
+		const error = (await trigger.poll().catch((failure: unknown) => failure)) as ShownError;
 		expect(error.message).toMatch(/password|log in|login/i);
+		expect(logOf(error)).toContain('> PASS ***');
 		expect(
-			JSON.stringify({ message: error.message, description: error.description }),
+			JSON.stringify({
+				message: error.message,
+				description: error.description,
+				messages: error.messages,
+			}),
 		).not.toContain('wrong-password-123');
 
 		const missing = await pollNode({

@@ -19,6 +19,7 @@ import {
 } from '../helpers/interopServers';
 import { cleanupBinaryData, initBinaryData, readBinary } from '../../tools/n8nHarness';
 import { credentialsFor, failingRun, runFtpNode, runWithLog } from '../helpers/nodeRun';
+import { fixOf, logOf } from '../helpers/shownError';
 
 let run: SpecialServers;
 
@@ -50,16 +51,6 @@ function credentials(
 	return credentialsFor(server, security, overrides);
 }
 
-/** The fix (the description without the connection log that the node appends). */
-function fixOf(error: { description?: string }): string {
-	return (error.description ?? '').split('\n\nLast lines of the connection log:')[0];
-}
-
-/** The connection log the node appended to the description. */
-function logOf(error: { description?: string }): string {
-	return (error.description ?? '').split('\n\nLast lines of the connection log:')[1] ?? '';
-}
-
 /** Fails the node, and checks that it never got as far as sending the user name or password. */
 async function failsBeforeLogin(
 	credentials: ICredentialDataDecryptedObject,
@@ -67,6 +58,27 @@ async function failsBeforeLogin(
 ) {
 	const error = await failingRun(credentials, parameters);
 	expect(logOf(error)).not.toMatch(/> (USER|PASS)\b/);
+	expect(`${error.message}\n${error.description ?? ''}`).not.toContain(
+		String(credentials.password),
+	);
+	return error;
+}
+
+/**
+ * Fails the node, and checks that the password never left and the user name went only over TLS to the verified
+ * server: in TLS 1.3 the server judges the client certificate after the client's handshake is done, so its refusal
+ * arrives as the answer to the first command, USER (it used to be an OPTS UTF8 ON that no ASCII login needs, no longer sent).
+ */
+async function failsBeforePassword(credentials: ICredentialDataDecryptedObject) {
+	const error = await failingRun(credentials, LIST);
+	const lines = logOf(error).split('\n');
+	expect(lines.some((line) => / > PASS\b/.test(line))).toBe(false);
+	const user = lines.findIndex((line) => / > USER\b/.test(line));
+	const verified = lines.findIndex((line) =>
+		/ TLS: TLSv1\.\d, .*, certificate verified$/.test(line),
+	);
+	expect(verified).toBeGreaterThan(-1);
+	if (user !== -1) expect(user).toBeGreaterThan(verified);
 	expect(`${error.message}\n${error.description ?? ''}`).not.toContain(
 		String(credentials.password),
 	);
@@ -129,7 +141,7 @@ describe('(b) certificate for another host name', () => {
 			'Set Server Name (TLS) to a name the certificate is for (e.g. other.example)',
 		);
 		// The log tail shows the certificate itself, fetched without logging in.
-		expect(error.description).toContain('The server presented: subject CN=other.example;');
+		expect(logOf(error)).toContain('The server presented: subject CN=other.example;');
 
 		await writeAsUser(server, '/named.txt', 'other.example');
 		const listed = await runFtpNode(
@@ -216,7 +228,7 @@ describe('(d) certificate pinning', () => {
 describe('(e) client certificate required (vsftpd require_cert=YES, validate_cert=YES)', () => {
 	it('without a client certificate: names mutual TLS and asks for the client certificate and key', async () => {
 		const server = run.get('vsftpd-mutual-tls');
-		const error = await failsBeforeLogin(credentials(server, 'explicit'));
+		const error = await failsBeforePassword(credentials(server, 'explicit'));
 		expect(error.message).toMatch(
 			/^The server requires a client certificate it trusts \(mutual TLS\), and refused the TLS handshake \(.*alert certificate required/,
 		);
@@ -228,7 +240,7 @@ describe('(e) client certificate required (vsftpd require_cert=YES, validate_cer
 	it('with a client certificate from another CA: the same explanation', async () => {
 		const server = run.get('vsftpd-mutual-tls');
 		const stranger = run.get('vsftpd-self-signed');
-		const error = await failsBeforeLogin(
+		const error = await failsBeforePassword(
 			credentials(server, 'explicit', {
 				clientCertificate: stranger.certificate,
 				clientPrivateKey: stranger.privateKey,

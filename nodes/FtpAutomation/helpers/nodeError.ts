@@ -18,14 +18,31 @@ const FIX_IN_NODE: Record<FixInNode, string> = {
 		'Raise Time Limit in the options if the tree is large or the server slow, or walk a narrower folder (or turn off Recursive).',
 };
 
-/** The description n8n shows under an error: what to do, then the last exchange with the server. */
+/** The heading of the connection log's lines in an error's `messages`. */
+export const CONNECTION_LOG_HEADING = 'Last lines of the connection log:';
+
+/**
+ * The description n8n shows under an error: what to do, then the library's own words if the message only quotes
+ * their gist. n8n's error panel renders it as HTML (line breaks collapse, anything between < and > is dropped as a
+ * tag), while n8n execute and the API show it as text: so it is prose, with no line structure to lose and every "<"
+ * written as an entity. The connection log goes to `messages` instead (see toNodeError).
+ */
 export function failureDescription(failure: RemoteFailure): string {
 	const hint = failure.fixInNode === undefined ? failure.hint : FIX_IN_NODE[failure.fixInNode];
+	const detail = failure.detail === undefined ? '' : `\n\n${failure.detail}`;
 	const log =
 		failure.connectionLog.length > 0
-			? `\n\nLast lines of the connection log:\n${failure.connectionLog.join('\n')}`
+			? '\n\nThe last lines of the connection log are in the error details.'
 			: '';
-	return `${hint}${log}`;
+	return `${hint}${detail}${log}`.replace(/</g, '&lt;');
+}
+
+/**
+ * The connection log as n8n's error panel shows it line by line: each of an error's `messages` is a block of its own
+ * there ("Full message" in the error details), and a list of lines in the JSON of n8n execute and the API.
+ */
+export function connectionLogMessages(failure: RemoteFailure): string[] {
+	return failure.connectionLog.length > 0 ? [CONNECTION_LOG_HEADING, ...failure.connectionLog] : [];
 }
 
 /** Wraps anything thrown while processing an item into the n8n error that names the item and the cause. */
@@ -42,10 +59,10 @@ export function toNodeError(
 			itemIndex,
 			description: failureDescription(error),
 		});
-		// n8n swaps any message that mentions ENOENT, ECONNREFUSED, ... for a generic sentence; ours already
-		// names the cause and quotes the server's reply, which a generic sentence would hide.
+		// n8n swaps any message that mentions ENOENT, ECONNREFUSED, ... for a generic sentence (keeping ours among
+		// `messages`); ours already names the cause and quotes the server's reply, which a generic sentence would hide.
 		nodeError.message = message;
-		nodeError.messages = [];
+		nodeError.messages = connectionLogMessages(error);
 		return nodeError;
 	}
 	return new NodeOperationError(node, error instanceof Error ? error : String(error), {

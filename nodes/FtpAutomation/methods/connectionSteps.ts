@@ -97,7 +97,10 @@ export function sftpDiagnosticStep(failure: RemoteFailure): DiagnosticStep {
 	}
 }
 
-/** "Step 2 of 6, TCP connection: <cause> — <fix>", as one line for n8n's credential dialog. */
+/**
+ * "Step 2 of 6, TCP connection: <cause> — <fix>", as one line for n8n's credential dialog (it shows the text as is,
+ * without line breaks); a library's own words (OpenSSL's error stack) come last, after the explanation.
+ */
 export function describeFailure(
 	step: DiagnosticStep,
 	failure: RemoteFailure,
@@ -105,8 +108,8 @@ export function describeFailure(
 ): string {
 	const where =
 		step === 0 ? STEP_LABELS.settings : `Step ${step} of ${steps.length}, ${steps[step - 1]}`;
-	// One line: OpenSSL's error texts, for one, end with a line break.
-	return `${where}: ${failure.message} — ${failure.hint}`.replace(/\s*\n\s*/g, ' ');
+	const detail = failure.detail === undefined ? '' : ` (${failure.detail})`;
+	return `${where}: ${failure.message} — ${failure.hint}${detail}`.replace(/\s*\n\s*/g, ' ');
 }
 
 /** Rejects with the failure explained as the node explains it, marked with its diagnostic step. */

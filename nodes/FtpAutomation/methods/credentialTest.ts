@@ -36,9 +36,12 @@ interface Diagnosis<Settings extends ConnectionSettings> {
 /**
  * Walks DNS lookup → TCP connection → the protocol's steps of opening a session → one listing of the login folder,
  * and reports the first step that failed, with the cause and the fix, as the node's errors do; on success, a
- * one-line summary of what the server offers.
+ * one-line summary of what the server offers. n8n's credential dialog shows the message of a failure only (every
+ * version up to 2.41 shows its own "Connection tested successfully" on success): the summary also goes to n8n's log,
+ * and the node's connection log says the same when a session opens ("Session ready: …").
  */
 async function diagnose<Settings extends ConnectionSettings>(
+	context: ICredentialTestFunctions,
 	credential: ICredentialsDecrypted,
 	diagnosis: Diagnosis<Settings>,
 ): Promise<INodeCredentialTestResult> {
@@ -55,6 +58,7 @@ async function diagnose<Settings extends ConnectionSettings>(
 			const { entries } = await session.listFolder(session.homeDirectory);
 			return describeSuccess(checked, session, entries.length);
 		});
+		context.logger?.info(`Credential test of "${credential.name}" succeeded: ${message}`);
 		return { status: 'OK', message };
 	} catch (error) {
 		if (error instanceof StepFailure) {
@@ -80,7 +84,7 @@ export async function ftpAutomationApiTest(
 	this: ICredentialTestFunctions,
 	credential: ICredentialsDecrypted,
 ): Promise<INodeCredentialTestResult> {
-	return await diagnose(credential, {
+	return await diagnose(this, credential, {
 		settingsOf: (data) => toConnectionSettings(data ?? {}),
 		explain: explainFailure,
 		stepOf: (failure, settings) => (settings ? diagnosticStep(failure, settings.security) : 0),
@@ -93,7 +97,7 @@ export async function sftpAutomationApiTest(
 	this: ICredentialTestFunctions,
 	credential: ICredentialsDecrypted,
 ): Promise<INodeCredentialTestResult> {
-	return await diagnose(credential, {
+	return await diagnose(this, credential, {
 		settingsOf: (data) => toSftpSettings(data ?? {}),
 		explain: explainSftpFailure,
 		stepOf: (failure) => sftpDiagnosticStep(failure),

@@ -52,6 +52,11 @@ export interface FailureDetails {
 	fixInNode?: FixInNode;
 	/** The last lines of the (redacted) connection log when the failure happened. */
 	connectionLog?: string[];
+	/**
+	 * The underlying library's own words (e.g. OpenSSL's error stack), when the message only quotes their gist:
+	 * shown after the explanation, for whoever has to look it up.
+	 */
+	detail?: string;
 }
 
 /**
@@ -64,6 +69,7 @@ export class RemoteFailure extends Error {
 	readonly refusal?: Refusal;
 	readonly fixInNode?: FixInNode;
 	readonly connectionLog: string[];
+	readonly detail?: string;
 
 	constructor(
 		readonly step: FailureStep,
@@ -78,6 +84,7 @@ export class RemoteFailure extends Error {
 		this.refusal = details.refusal;
 		this.fixInNode = details.fixInNode;
 		this.connectionLog = details.connectionLog ?? [];
+		this.detail = details.detail;
 	}
 
 	with(changes: FailureDetails & { message?: string; hint?: string }): RemoteFailure {
@@ -91,6 +98,7 @@ export class RemoteFailure extends Error {
 				refusal: this.refusal,
 				fixInNode: this.fixInNode,
 				connectionLog: this.connectionLog,
+				detail: this.detail,
 				...changes,
 			},
 		);
@@ -132,6 +140,8 @@ export interface FailureContext {
 	bytesTransferred?: number;
 	/** FTP: who opens data connections: we (passive, the default) or the server (active). */
 	dataConnection?: 'passive' | 'active';
+	/** FTP: whether the credential logs in anonymously, for hints about a refused login. */
+	anonymous?: boolean;
 }
 
 /** Whether trying again may succeed; raw errors of a protocol are judged by that protocol. */

@@ -10,6 +10,23 @@ export function errorText(error: unknown): string {
 	return error instanceof Error ? error.message : String(error);
 }
 
+/** OpenSSL's error lines: `808C…:error:0A00010B:SSL routines:ssl3_get_record:wrong version number:file.c:350:`. */
+const OPENSSL_ERROR_LINE = /^\s*[0-9A-F]+:error:[0-9A-F]+:[^:\n]*:[^:\n]*:([^:\n]+):/im;
+
+/**
+ * A failure whose message quotes OpenSSL's error stack, with the message quoting only its reason (e.g. "wrong version
+ * number") and the whole stack kept as `detail`, which readers see after the explanation. Other failures unchanged.
+ */
+export function withLibraryTextLast(failure: RemoteFailure, error: unknown): RemoteFailure {
+	const raw = errorText(error);
+	const reason = OPENSSL_ERROR_LINE.exec(raw)?.[1]?.trim();
+	if (reason === undefined || !failure.message.includes(raw)) return failure;
+	return failure.with({
+		message: failure.message.replace(raw, `OpenSSL: ${reason}`),
+		detail: `OpenSSL reported: ${raw.replace(/\s+/g, ' ').trim()}`,
+	});
+}
+
 /**
  * Failures of reaching the host at all, the same for every protocol: a name that does not resolve, a port nobody
  * listens on, a host without a route. `usualPorts` names the protocol's ports for the hint. Undefined for any other

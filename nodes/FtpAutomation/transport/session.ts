@@ -119,6 +119,11 @@ export class RemoteSession {
 			.open(this.settings, (line) => this.note(line))
 			.catch(async (error: unknown) => await Promise.reject(this.explain(error, 'connect')));
 		this.connection = connection;
+		// What the credential test's summary says (n8n's credential dialog never shows it), for this log's readers.
+		const { security, notes } = connection.facts;
+		this.note(
+			`Session ready: ${security}, working directory ${connection.homeDirectory}. ${notes.join(' ')}`.trim(),
+		);
 		return connection;
 	}
 

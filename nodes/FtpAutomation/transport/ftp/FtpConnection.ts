@@ -27,14 +27,11 @@ import { useTlsWithin } from './deadline';
 import { explainFailure, isTransientFtpError } from './ftpFailures';
 import { parseListing, toRemoteEntry, type ParsedListing } from './listingText';
 import { deliverWholeLines } from './replyLines';
+import { hasNonAscii, LIST_PROTOCOL_LINE, plainWords } from './logLines';
 import { tlsConnectOptions, type ConnectionSettings } from './settings';
 import { describeCertificate, describeEndpoints, describeTls } from './tlsFacts';
 import { describeDataConnection, withRejectedCertificateLogged } from './tlsDiagnostics';
 import { checkEncodable, guardCommandBytes } from './wireEncoding';
-
-/** basic-ftp's own log lines during a LIST; anything else it logs then is the listing text itself. */
-const LIST_PROTOCOL_LINE =
-	/^([<>] |Downloading from |Trying to find|Optimal transfer|Active mode|Passive mode|PORT was refused|Invalid filename)/;
 
 const SECURITY_NAMES = { none: 'plain FTP', explicit: 'explicit FTPS', implicit: 'implicit FTPS' };
 
@@ -93,9 +90,7 @@ export class FtpConnection implements RemoteConnection {
 				note(`Listing received: ${lines} lines`);
 				return;
 			}
-			// basic-ftp names the data connection's TLS version before its handshake, i.e. the highest one offered;
-			// the negotiated one is logged when the handshake ends ("Data connection TLS: ...").
-			note(message.replace(/^((?:Downloading from|Uploading to) \S+) \(TLS[^)]*\)$/, '$1'));
+			note(plainWords(message, settings.security));
 		};
 	}
 
@@ -147,9 +142,9 @@ export class FtpConnection implements RemoteConnection {
 
 	/** Runs one step of opening the connection; its failure is explained as that step's. */
 	private async step<T>(step: FailureStep, work: () => Promise<T>, action?: string): Promise<T> {
-		const { host, port, security, timeoutMs, dataConnection } = this.settings;
+		const { host, port, security, timeoutMs, dataConnection, anonymous } = this.settings;
 		return await work().catch(async (error: unknown) => {
-			const context = { step, host, port, security, timeoutMs, dataConnection, action };
+			const context = { step, host, port, security, timeoutMs, dataConnection, anonymous, action };
 			const failure = explainFailure(error, context);
 			return await Promise.reject(failure.with({ retryable: isTransientFtpError(error) }));
 		});
@@ -191,8 +186,9 @@ export class FtpConnection implements RemoteConnection {
 		}
 		const utf8 = this.settings.encoding === 'utf8';
 		await this.step('login', async () => {
-			// Before login so that non-ASCII user names work on servers that honour it.
-			if (utf8) await this.client.sendIgnoringError('OPTS UTF8 ON');
+			// Only a non-ASCII user name or password needs the server in UTF-8 mode before login; many servers
+			// (vsftpd) refuse any command but USER and PASS then, so nobody else is sent it before login.
+			if (utf8 && hasNonAscii(`${user}${password}`)) await this.utf8Mode('before login');
 			await this.client.login(user, password);
 		});
 		await this.step(
@@ -219,7 +215,7 @@ export class FtpConnection implements RemoteConnection {
 			: ['LIST -a', 'LIST'];
 		await this.client.send('TYPE I');
 		await this.client.sendIgnoringError('STRU F');
-		if (utf8) await this.client.sendIgnoringError('OPTS UTF8 ON');
+		if (utf8) await this.utf8Mode('after login');
 		if (features.has('MLST')) {
 			await this.client.sendIgnoringError(
 				'OPTS MLST type;size;modify;unique;unix.mode;unix.owner;unix.group;unix.ownername;unix.groupname;',
@@ -230,6 +226,16 @@ export class FtpConnection implements RemoteConnection {
 			await this.client.sendIgnoringError('PROT P');
 		}
 		this.listsWithMlsd = features.has('MLST');
+	}
+
+	/** Asks for UTF-8 names (OPTS UTF8 ON); a refusal is logged in words: names are sent as UTF-8 all the same. */
+	private async utf8Mode(when: 'before login' | 'after login'): Promise<void> {
+		const reply = await this.client.sendIgnoringError('OPTS UTF8 ON');
+		if (reply.code >= 400) {
+			this.note(
+				`The server refused OPTS UTF8 ON ${when} (${reply.code}); names are sent as UTF-8 (the credential's Encoding) all the same${when === 'before login' ? ', and it is asked again after login' : ''}`,
+			);
+		}
 	}
 
 	close(): void {

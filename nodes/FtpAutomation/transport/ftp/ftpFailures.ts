@@ -1,5 +1,5 @@
 import { RemoteFailure, type FailureContext } from '../failures';
-import { errorCode, errorText, explainUnreachable } from '../networkFailures';
+import { errorCode, errorText, explainUnreachable, withLibraryTextLast } from '../networkFailures';
 import { ActiveModeFailure } from './activeMode';
 import { PIN_MISMATCH } from './certificatePin';
 import { about, ACTIVE_DATA_HINT, DROPPED_HINT, explainReply } from './ftpReplies';
@@ -97,8 +97,15 @@ function firstDnsName(names: string | undefined): string | undefined {
 const NO_INSECURE =
 	'Avoid Ignore SSL Issues: it turns verification off, and then anyone between n8n and the server could read the password and the files.';
 
-/** Turns whatever basic-ftp, Node's sockets or TLS threw into a RemoteFailure that names the cause and a fix. */
+/**
+ * Turns whatever basic-ftp, Node's sockets or TLS threw into a RemoteFailure that names the cause and a fix; OpenSSL's
+ * error stack, when quoted, comes after the explanation.
+ */
 export function explainFailure(error: unknown, context: FailureContext): RemoteFailure {
+	return withLibraryTextLast(explainInWords(error, context), error);
+}
+
+function explainInWords(error: unknown, context: FailureContext): RemoteFailure {
 	const code = errorCode(error);
 	const text = errorText(error);
 	const where = endpoint(context);
@@ -278,7 +285,7 @@ export function explainFailure(error: unknown, context: FailureContext): RemoteF
 	return new RemoteFailure(
 		context.step,
 		`Failed to ${context.action ?? 'talk to the server'}${about(context)}: ${text}`,
-		'See the connection log below for the last exchange with the server.',
+		'This node has no closer explanation for it: the message quotes what the connection reported, and the connection log shows the last exchange with the server.',
 	);
 }
 

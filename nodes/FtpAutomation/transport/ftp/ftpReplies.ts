@@ -59,8 +59,12 @@ function describeReply(code: number, reply: string, context: FailureContext): Re
 	if (code === 530 && step === 'login') {
 		return new RemoteFailure(
 			'login',
-			`Wrong username or password ${said}`,
-			'Check the username and password in the credential. If you use Anonymous Login, the server may not allow anonymous access.',
+			context.anonymous
+				? `The server refused the anonymous login ${said}`
+				: `Wrong username or password ${said}`,
+			context.anonymous
+				? 'Anonymous Login is on in the credential, and this server may not allow anonymous access (or wants another Anonymous Password, often an email address). Turn Anonymous Login off and enter a username and password.'
+				: 'Check the username and password in the credential.',
 			{ replyCode: code },
 		);
 	}

@@ -8,12 +8,13 @@ export const ftpProtocol: Protocol<ConnectionSettings> = {
 	open: async (settings, note) => await FtpConnection.open(settings, note),
 	explain: explainFailure,
 	isTransient: isTransientFtpError,
-	contextOf: ({ host, port, security, timeoutMs, dataConnection }) => ({
+	contextOf: ({ host, port, security, timeoutMs, dataConnection, anonymous }) => ({
 		host,
 		port,
 		security,
 		timeoutMs,
 		dataConnection,
+		anonymous,
 	}),
 	secretsOf,
 };

@@ -1,5 +1,5 @@
 import { RemoteFailure, type FailureContext, type FailureStep } from '../failures';
-import { errorCode, errorText, explainUnreachable } from '../networkFailures';
+import { errorCode, errorText, explainUnreachable, withLibraryTextLast } from '../networkFailures';
 import { OpenFailure, type HandshakeFacts } from './handshake';
 import { HostKeyRefused } from './hostKey';
 import { SFTP_STATUS, StalledRequest, statusOf } from './requests';
@@ -38,16 +38,28 @@ function explainLogin(facts: HandshakeFacts): RemoteFailure {
 			`Fill in what the server accepts (${methods(offered)}): a password, or a private key for publickey.`,
 		);
 	}
-	const keyHint = tried.includes('publickey')
+	// The hint names only what this credential has: a password (also for keyboard-interactive), a key, or both.
+	const withPassword = tried.includes('password') || tried.includes('keyboard-interactive');
+	const withKey = tried.includes('publickey');
+	const what =
+		withPassword && withKey
+			? 'the username, the password and the private key'
+			: withKey
+				? 'the username and the private key'
+				: 'the username and password';
+	const keyHint = withKey
 		? ' The key was refused: check that its public key is in the account’s ~/.ssh/authorized_keys (and, for OpenSSH, that the server allows its type).'
 		: '';
-	const passwordHint = offered.includes('publickey')
-		? ' The server also accepts publickey: a key may work where the password does not.'
-		: '';
+	const otherWay =
+		!withKey && offered.includes('publickey')
+			? ' The server also accepts publickey: a key may work where the password does not.'
+			: !withPassword && offered.includes('password')
+				? ' The server also accepts a password.'
+				: '';
 	return new RemoteFailure(
 		'login',
 		`The server refused the login (${said})`,
-		`Check the username and the password or key in the credential.${keyHint}${passwordHint}`,
+		`Check ${what} in the credential.${keyHint}${otherWay}`,
 	);
 }
 
@@ -189,6 +201,11 @@ function explainStatus(status: number, text: string, context: FailureContext): R
 /** Turns a raw error of the SFTP side into a failure that names the cause and a fix. */
 export function explainSftpFailure(error: unknown, context: FailureContext): RemoteFailure {
 	if (error instanceof RemoteFailure) return error;
+	const cause = error instanceof OpenFailure ? error.cause : error;
+	return withLibraryTextLast(explainInWords(error, context), cause);
+}
+
+function explainInWords(error: unknown, context: FailureContext): RemoteFailure {
 	if (error instanceof OpenFailure) return explainOpening(error, context);
 	const doing = doingOf(context);
 	if (error instanceof StalledRequest) {
