@@ -1,0 +1,461 @@
+/**
+ * The package in n8n's queue mode (see test/queue/README.md): one main, two workers, Redis and PostgreSQL on
+ * loopback, the packed package in the shared user folder, one vsftpd. Run once with binary data mode `database`
+ * (n8n 2's default in queue mode) and once with `filesystem` on a folder all processes share.
+ */
+import { promises as fsp } from 'fs';
+import * as path from 'path';
+
+import { N8nCredential } from '../../tools/n8n';
+import {
+	startSpecialServers,
+	writeAsUser,
+	type SpecialServer,
+	type SpecialServers,
+} from '../helpers/interopServers';
+import { QueueCluster, type BinaryDataMode, type ClusterOptions } from './cluster';
+import {
+	CONCURRENCY,
+	DATA_TABLES,
+	FILES_PER_WORKFLOW,
+	ftpCredentialData,
+	lastExecutionId,
+	listAsTheNodeDoes,
+	putBulkFiles,
+	runDataOf,
+	sha256,
+	waitForFinished,
+	WORKER_CONCURRENCY,
+	WORKFLOWS,
+	writeLargeFile,
+	type ExpectedFile,
+} from './scenario';
+import { sampleConnections } from './serverConnections';
+import {
+	bulkWebhookPath,
+	bulkWorkflow,
+	FTP_CREDENTIAL,
+	LIMIT_WEBHOOK_PATH,
+	LIMIT_WORKFLOW_ID,
+	PG_CREDENTIAL,
+	tooLargeDownloadWorkflow,
+	TRIGGER_WORKFLOW_ID,
+	triggerWorkflow,
+	UPLOAD_WEBHOOK_PATH,
+	UPLOAD_WORKFLOW_ID,
+	uploadWorkflow,
+	type Workflow,
+} from './workflows';
+
+const DATABASE_LIMIT_MIB = 4;
+const TOO_LARGE_BYTES = 24 * 1024 * 1024 + 5;
+const UPLOAD_BYTES = 384 * 1024 * 1024;
+const KEEP = process.env.N8N_E2E_KEEP === '1';
+
+let cluster: QueueCluster;
+let servers: SpecialServers;
+let ftp: SpecialServer;
+let expectedFiles: Map<string, ExpectedFile>;
+let uploadSourceHash: string;
+let uploadSourceFolder: string;
+const figures: Record<string, string | number> = {};
+const bulkWorkflowIds = Array.from(
+	{ length: WORKFLOWS },
+	(_, index) => bulkWorkflow(index, CONCURRENCY).id,
+);
+
+function clusterOptions(mode: BinaryDataMode): ClusterOptions {
+	return {
+		mode,
+		workerConcurrency: WORKER_CONCURRENCY,
+		env: {
+			N8N_BINARY_DATA_DATABASE_MAX_FILE_SIZE: String(DATABASE_LIMIT_MIB),
+			N8N_RESTRICT_FILE_ACCESS_TO: uploadSourceFolder,
+		},
+	};
+}
+
+async function timed<T>(label: string, work: () => Promise<T>): Promise<T> {
+	const started = Date.now();
+	try {
+		return await work();
+	} finally {
+		figures[`${label} (ms)`] = Date.now() - started;
+	}
+}
+
+beforeAll(async () => {
+	// 32 sessions at once, each with its own passive data connection: more passive ports than the default 20.
+	process.env.FTP_INTEROP_PASV = '120';
+	const results = await Promise.allSettled([
+		timed(
+			'setup: n8n pack, Redis, PostgreSQL',
+			async () => (cluster = await QueueCluster.create()),
+		),
+		timed('setup: vsftpd', async () => {
+			servers = await startSpecialServers(['vsftpd-plain-only']);
+			ftp = servers.get('vsftpd-plain-only');
+		}),
+	]);
+	const failed = results.find((result) => result.status === 'rejected');
+	if (failed) throw (failed as PromiseRejectedResult).reason;
+
+	expectedFiles = await timed(
+		'setup: 2000 files on the server',
+		async () => await putBulkFiles(ftp),
+	);
+	await writeAsUser(ftp, '/drop/already-there.csv', 'path,size\nold,1\n');
+	await writeAsUser(ftp, `/limit/too-large.bin`, Buffer.alloc(TOO_LARGE_BYTES, 7));
+	uploadSourceFolder = path.join(cluster.n8n.userFolder, 'upload-source');
+	await fsp.mkdir(uploadSourceFolder);
+	uploadSourceHash = await writeLargeFile(path.join(uploadSourceFolder, 'big.bin'), UPLOAD_BYTES);
+	await writeAsUser(ftp, '/upload/.keep', '');
+
+	await cluster.postgres.psql(DATA_TABLES);
+	const workflowsDir = path.join(cluster.n8n.userFolder, 'queue-workflows');
+	await fsp.mkdir(workflowsDir);
+	const workflows: Workflow[] = [
+		...bulkWorkflowIds.map((_, index) => bulkWorkflow(index, CONCURRENCY)),
+		triggerWorkflow(),
+		uploadWorkflow(path.join(uploadSourceFolder, 'big.bin'), '/upload/big.bin'),
+		tooLargeDownloadWorkflow('/limit/too-large.bin'),
+	];
+	for (const workflow of workflows)
+		await fsp.writeFile(path.join(workflowsDir, `${workflow.id}.json`), JSON.stringify(workflow));
+	const credentials: N8nCredential[] = [
+		{ ...FTP_CREDENTIAL, type: 'ftpAutomationApi', data: ftpCredentialData(ftp) },
+		{
+			...PG_CREDENTIAL,
+			type: 'postgres',
+			data: {
+				host: cluster.postgres.host,
+				port: cluster.postgres.port,
+				database: cluster.postgres.database,
+				user: cluster.postgres.user,
+				password: cluster.postgres.password,
+				ssl: 'disable',
+			},
+		},
+	];
+	const credentialsFile = path.join(cluster.n8n.userFolder, 'credentials-plain.json');
+	await fsp.writeFile(credentialsFile, JSON.stringify(credentials), { mode: 0o600 });
+	await timed('setup: import and publish', async () => {
+		const options = clusterOptions('database');
+		await cluster.cli(['import:credentials', `--input=${credentialsFile}`], options);
+		await fsp.rm(credentialsFile);
+		await cluster.cli(['import:workflow', '--separate', `--input=${workflowsDir}`], options);
+		await publish(workflows.map((workflow) => workflow.id));
+	});
+}, 30 * 60_000);
+
+afterAll(async () => {
+	console.log(
+		`queue mode figures:\n${JSON.stringify({ ...figures, ...cluster?.timings }, null, 2)}`,
+	);
+	if (KEEP && cluster) console.log(`kept: ${cluster.n8n.userFolder}`);
+	await Promise.allSettled([cluster?.destroy(KEEP), servers?.stop()]);
+}, 120_000);
+
+/** 8 executions at once through their webhooks: every file's bytes and rows arrive, on the workers only. */
+async function runBulk(mode: BinaryDataMode): Promise<void> {
+	await cluster.postgres.psql('TRUNCATE bulk_rows, bulk_files');
+	const before = await lastExecutionId(cluster);
+	const sampler = sampleConnections(ftp.port, WORKFLOWS * CONCURRENCY);
+	const started = Date.now();
+	const statuses = await Promise.all(
+		bulkWorkflowIds.map(async (_, index) => await cluster.callWebhook(bulkWebhookPath(index))),
+	);
+	expect(statuses).toEqual(Array(WORKFLOWS).fill(200));
+	const executions = await waitForFinished(cluster, before, bulkWorkflowIds, WORKFLOWS, 6 * 60_000);
+	const ms = Date.now() - started;
+	const connections = await sampler.stop();
+	const files = WORKFLOWS * FILES_PER_WORKFLOW;
+	Object.assign(figures, {
+		[`${mode}: bulk, 8 executions x 250 files (ms)`]: ms,
+		[`${mode}: files/s`]: Math.round((files / ms) * 1000),
+		[`${mode}: peak FTP connections (server side, limit ${WORKFLOWS * CONCURRENCY})`]:
+			connections.peak,
+		[`${mode}: connection samples`]: connections.samples,
+		[`${mode}: client processes at a peak above the limit (PID: connections)`]: JSON.stringify(
+			connections.clientsAtPeak ?? {},
+		),
+		[`${mode}: client-end TCP states at that peak`]: JSON.stringify(
+			connections.clientStatesAtPeak ?? {},
+		),
+		[`${mode}: n8n PIDs`]: JSON.stringify({
+			main: cluster.main?.pid,
+			workers: cluster.workers.map((worker) => worker.pid),
+		}),
+	});
+
+	const outcomes = await Promise.all(
+		executions.map(async (execution) => [
+			execution.workflowId,
+			execution.mode,
+			execution.status,
+			execution.status === 'success' ? '' : await errorOf(execution.id),
+		]),
+	);
+	expect(outcomes.sort()).toEqual(
+		bulkWorkflowIds.map((id) => [id, 'webhook', 'success', '']).sort(),
+	);
+	const ranOn = cluster.executionsByProcess();
+	const perWorker: Record<string, number> = {};
+	for (const execution of executions) {
+		const processes = ranOn.get(execution.id) ?? [];
+		expect({ execution: execution.id, ranOn: processes }).toEqual({
+			execution: execution.id,
+			ranOn: [expect.stringMatching(/^worker[12]$/)],
+		});
+		perWorker[processes[0]] = (perWorker[processes[0]] ?? 0) + 1;
+	}
+	figures[`${mode}: executions per worker`] = JSON.stringify(perWorker);
+
+	const fileRows = await cluster.postgres.psql(
+		'SELECT path, size, sha256 FROM bulk_files ORDER BY path',
+	);
+	const expectedList = [...expectedFiles.values()].sort((a, b) => a.path.localeCompare(b.path));
+	expect(fileRows.split('\n')).toEqual(
+		expectedList.map((file) => `${file.path}|${file.size}|${file.sha256}`),
+	);
+	const rowSums = await cluster.postgres.psql(
+		`SELECT file, count(*), md5(string_agg(line || ':' || payload, ',' ORDER BY line::int)) FROM bulk_rows GROUP BY file ORDER BY file`,
+	);
+	expect(rowSums.split('\n')).toEqual(
+		expectedList.map((file) => `${file.path}|${file.rows}|${file.rowsMd5}`),
+	);
+
+	expect(connections.overLimit).toBe(0);
+	expect(connections.peak).toBeLessThanOrEqual(WORKFLOWS * CONCURRENCY);
+	// The sampler saw the transfers (a sampler that sees nothing proves nothing).
+	expect(connections.peak).toBeGreaterThan(CONCURRENCY);
+}
+
+/** The error n8n stored for a failed execution: the node that failed and its message. */
+async function errorOf(executionId: string): Promise<string> {
+	const run = await runDataOf(cluster, executionId).catch((error: Error) => error);
+	if (run instanceof Error) return `(run data unreadable: ${run.message})`;
+	const failed = Object.entries(run.resultData.runData).find(([, runs]) =>
+		runs.some((r) => r.error),
+	);
+	const error = failed?.[1].find((r) => r.error)?.error ?? run.resultData.error;
+	return `${failed?.[0] ?? 'workflow'}: ${error?.message ?? '(no error stored)'}`;
+}
+
+/** Rows the trigger workflow inserted: path → the executions that inserted it. */
+async function triggerRows(): Promise<Map<string, { sha256: string; executions: string[] }>> {
+	const rows = await cluster.postgres.psql(
+		'SELECT path, sha256, execution FROM trigger_files ORDER BY path',
+	);
+	const byPath = new Map<string, { sha256: string; executions: string[] }>();
+	for (const row of rows.split('\n').filter(Boolean)) {
+		const [remotePath, hash, execution] = row.split('|');
+		const entry = byPath.get(remotePath) ?? { sha256: hash, executions: [] };
+		entry.executions.push(execution);
+		byPath.set(remotePath, entry);
+	}
+	return byPath;
+}
+
+const dropped = new Map<string, string>();
+
+async function dropFiles(names: string[]): Promise<void> {
+	for (const name of names) {
+		const content = `path,size\n${name},${name.length}\n${'x'.repeat(name.length * 100)}\n`;
+		await writeAsUser(ftp, `/drop/${name}`, content);
+		dropped.set(`/drop/${name}`, sha256(content));
+	}
+}
+
+/** After a main restart (its activation polls): every dropped file emitted once, processed on a worker. */
+async function expectTriggerEmittedOnceEach(before: number, newFiles: number): Promise<void> {
+	if (newFiles > 0) await waitForFinished(cluster, before, [TRIGGER_WORKFLOW_ID], 1, 3 * 60_000);
+	else await new Promise((resolve) => setTimeout(resolve, 5000));
+	const rows = await triggerRows();
+	expect([...rows.keys()].sort()).toEqual([...dropped.keys()].sort());
+	for (const [remotePath, row] of rows) {
+		expect({ remotePath, executions: row.executions.length, sha256: row.sha256 }).toEqual({
+			remotePath,
+			executions: 1,
+			sha256: dropped.get(remotePath),
+		});
+	}
+	const ranOn = cluster.executionsByProcess();
+	const triggerExecutions = await waitForFinished(cluster, 0, [TRIGGER_WORKFLOW_ID], 0, 1000);
+	for (const execution of triggerExecutions) {
+		expect([execution.mode, execution.status, ranOn.get(execution.id)]).toEqual([
+			'trigger',
+			'success',
+			[expect.stringMatching(/^worker[12]$/)],
+		]);
+	}
+}
+
+/**
+ * What `n8n publish:workflow --id=ID` does (WorkflowRepository.publishVersion: the imported version becomes the active
+ * one), for all workflows in one statement: the command starts n8n once per workflow (about 12 s each here).
+ */
+async function publish(ids: string[]): Promise<void> {
+	const list = ids.map((id) => `'${id}'`).join(',');
+	const versions = await cluster.postgres.psql(
+		`SELECT count(*) FROM workflow_entity w JOIN workflow_history h ON h."workflowId" = w.id AND h."versionId" = w."versionId" WHERE w.id IN (${list})`,
+	);
+	expect(Number(versions)).toBe(ids.length);
+	await cluster.postgres.psql(
+		`UPDATE workflow_entity SET active = true, "activeVersionId" = "versionId" WHERE id IN (${list})`,
+	);
+}
+
+const MODES = (process.env.QUEUE_E2E_MODES ?? 'database,filesystem').split(',') as BinaryDataMode[];
+
+describe.each<BinaryDataMode>(MODES)('binary data mode %s', (mode) => {
+	beforeAll(async () => {
+		await cluster.start(clusterOptions(mode));
+	}, 5 * 60_000);
+
+	afterAll(async () => {
+		await cluster.stopN8n();
+	}, 120_000);
+
+	it(
+		'runs 8 webhook executions at once on the two workers: every file and row arrives, the FTP server never sees more than 8 x Concurrency 4 connections',
+		async () => {
+			await timed(`${mode}: bulk phase`, async () => await runBulk(mode));
+		},
+		10 * 60_000,
+	);
+
+	it(
+		'emits files dropped for the trigger once each across main restarts, processed on the workers with their binary data',
+		async () => {
+			await timed(`${mode}: trigger phase`, async () => {
+				const before = await lastExecutionId(cluster);
+				const names =
+					mode === 'database' ? ['a-1.csv', 'a-2.csv', 'a-3.csv'] : ['b-1.csv', 'b-2.csv'];
+				await dropFiles(names);
+				figures[`${mode}: main restart (ms)`] = await cluster.restartMain();
+				await expectTriggerEmittedOnceEach(before, names.length);
+				// A restart between two polls with nothing new: nothing is emitted again.
+				const beforeIdle = await lastExecutionId(cluster);
+				await cluster.restartMain();
+				await expectTriggerEmittedOnceEach(beforeIdle, 0);
+				expect(await waitForFinished(cluster, beforeIdle, [TRIGGER_WORKFLOW_ID], 0, 1000)).toEqual(
+					[],
+				);
+			});
+		},
+		10 * 60_000,
+	);
+
+	if (mode === 'database') {
+		it(
+			`refuses a download larger than N8N_BINARY_DATA_DATABASE_MAX_FILE_SIZE (${DATABASE_LIMIT_MIB} MiB) with the limit explained, and keeps the file`,
+			async () => {
+				const before = await lastExecutionId(cluster);
+				expect(await cluster.callWebhook(LIMIT_WEBHOOK_PATH)).toBe(200);
+				const [execution] = await waitForFinished(
+					cluster,
+					before,
+					[LIMIT_WORKFLOW_ID],
+					1,
+					2 * 60_000,
+				);
+				expect(execution.status).toBe('error');
+				const run = await runDataOf(cluster, execution.id);
+				const error = run.resultData.runData.Download?.[0]?.error ?? run.resultData.error;
+				expect(error?.message).toContain(
+					`"/limit/too-large.bin" is larger than ${DATABASE_LIMIT_MIB} MiB`,
+				);
+				expect(error?.message).toContain('binary data mode "database"');
+				expect(error?.description).toContain('N8N_BINARY_DATA_DATABASE_MAX_FILE_SIZE');
+				// No After Download (delete): the file is where it was, whole.
+				const onServer = await fsp.stat(path.join(ftp.root, 'limit/too-large.bin'));
+				expect(onServer.size).toBe(TOO_LARGE_BYTES);
+				// Nothing of it was kept in n8n's database.
+				expect(
+					await cluster.postgres
+						.psql(`SELECT count(*) FROM binary_data WHERE "fileName" = 'too-large.bin'`)
+						.catch((error: Error) => error.message),
+				).toBe('0');
+			},
+			5 * 60_000,
+		);
+	}
+
+	if (mode === 'filesystem') {
+		it(
+			'leaves no partial file under the target name when a worker is killed in the middle of an upload, and reports the execution',
+			async () => {
+				await timed('filesystem: worker killed mid-upload', async () => {
+					const before = await lastExecutionId(cluster);
+					expect(await cluster.callWebhook(UPLOAD_WEBHOOK_PATH)).toBe(200);
+					const uploadFolder = path.join(ftp.root, 'upload');
+					const killedAt = await killWorkerMidUpload(before, uploadFolder);
+					figures['filesystem: temporary file size when the worker was killed (bytes)'] =
+						killedAt.bytes;
+					const [execution] = await waitForFinished(
+						cluster,
+						before,
+						[UPLOAD_WORKFLOW_ID],
+						1,
+						3 * 60_000,
+					);
+					figures['filesystem: execution after the kill'] = execution.status;
+					const left = (await fsp.readdir(uploadFolder)).filter((name) => name !== '.keep').sort();
+					figures['filesystem: left in /upload'] = left.join(', ');
+					if (execution.status === 'success') {
+						// n8n ran the job again on the other worker: the target is whole.
+						expect(sha256(await fsp.readFile(path.join(uploadFolder, 'big.bin')))).toBe(
+							uploadSourceHash,
+						);
+					} else {
+						expect(['error', 'crashed']).toContain(execution.status);
+						expect(left).not.toContain('big.bin');
+					}
+					// What the killed upload left has a hidden temporary name, never the target's or one a filter takes.
+					for (const name of left.filter((entry) => entry !== 'big.bin'))
+						expect(name).toMatch(/^\.big\.bin\.[0-9a-f]{8}\.part$/);
+					const listedWithFilter = await listAsTheNodeDoes(ftp, '/upload', '*.bin');
+					expect(listedWithFilter.map((entry) => entry.name)).toEqual(
+						execution.status === 'success' ? ['big.bin'] : [],
+					);
+					const listedAll = await listAsTheNodeDoes(ftp, '/upload', '');
+					figures['filesystem: a later List without a filter sees'] = listedAll
+						.map((entry) => entry.name)
+						.join(', ');
+				});
+			},
+			10 * 60_000,
+		);
+	}
+});
+
+/** Waits for the upload's temporary file to grow on the server, then SIGKILLs the worker running the execution. */
+async function killWorkerMidUpload(
+	before: number,
+	uploadFolder: string,
+): Promise<{ bytes: number }> {
+	const started = Date.now();
+	while (Date.now() - started < 120_000) {
+		const part = (await fsp.readdir(uploadFolder)).find((name) => name.endsWith('.part'));
+		if (part) {
+			const { size } = await fsp.stat(path.join(uploadFolder, part)).catch(() => ({ size: 0 }));
+			if (size > 0 && size < UPLOAD_BYTES) {
+				const [execution] = (
+					await waitForFinished(cluster, before, [UPLOAD_WORKFLOW_ID], 0, 1000)
+				).slice(-1);
+				const worker = cluster.workers.find((candidate) =>
+					candidate.output.includes(`Worker started execution ${execution?.id} `),
+				);
+				if (worker) {
+					await worker.kill();
+					return { bytes: size };
+				}
+			}
+		}
+		await new Promise((resolve) => setTimeout(resolve, 5));
+	}
+	throw new Error(
+		`the upload's temporary file never grew in ${uploadFolder}\n${cluster.outputTail()}`,
+	);
+}
