@@ -1,14 +1,20 @@
 /**
  * The n8n driver: a real n8n for the end-to-end suite (test/e2e/), `npm run demo`, `npm run dev` and
- * `npm run bench`. The pinned n8n installed by `scripts/n8n-e2e.sh` in its cache folder, a fresh user folder with
- * this package packed and installed into `.n8n/nodes` (as users get it), and the CLI commands they need
- * (`import:credentials`, `import:workflow`, `execute`, or any other through `invocation` for callers that run the
- * process themselves).
+ * `npm run bench`. The n8n installed by `scripts/n8n-e2e.sh` in its cache folder (the version N8N_E2E_VERSION names,
+ * default the script's; each version on the Node it needs), a fresh user folder with this package packed and installed
+ * into `.n8n/nodes` (as users get it), and the CLI commands they need (`import:credentials`, `import:workflow`,
+ * `execute`, or any other through `invocation` for callers that run the process themselves).
+ *
+ * Starting n8n processes yourself (queue mode's `n8n start` and `n8n worker`, the browser test's `n8n start`):
+ * `await n8n.invocation(['worker'], { EXECUTIONS_MODE: 'queue', QUEUE_BULL_REDIS_PORT: '6390', ... })` gives the
+ * command, arguments and environment; what you pass wins over the suite's defaults (SQLite, the test key, ...). To
+ * run n8n without the script, put `n8nInstall().nodeBin` first on PATH and start `n8nInstall().bin`.
  *
  * The shell script does the installing (it is also usable by hand and by CI before the suite runs); this file
  * runs n8n's commands and turns their output into data: the run JSON is cut out of stdout, where it is mixed
  * with n8n's log lines.
  */
+import { execFileSync } from 'child_process';
 import { existsSync, promises as fsp } from 'fs';
 import * as net from 'net';
 import * as os from 'os';
@@ -30,6 +36,39 @@ function findRepo(start: string): string {
 
 export const REPO = findRepo(__dirname);
 export const SCRIPT = path.join(REPO, 'scripts/n8n-e2e.sh');
+
+/** Which n8n `scripts/n8n-e2e.sh` uses for the current N8N_E2E_VERSION (installed or not). */
+export interface N8nInstall {
+	/** The n8n version, e.g. `2.41.1`. */
+	version: string;
+	/** Its major version: 1.x keeps binary data elsewhere and activates workflows with another command. */
+	major: number;
+	/** The cache folder: `node_modules/` holds n8n and its own dependencies (sqlite3, flatted, ...). */
+	cache: string;
+	/** The n8n executable (exists once installed). */
+	bin: string;
+	/** The folder of the `node` that runs this n8n (Node 24 for 2.41.1): first on PATH for any n8n process. */
+	nodeBin: string;
+}
+
+/** Asks the script (synchronous: the e2e suite decides which tests to register from the version). */
+export function n8nInstall(): N8nInstall {
+	const [cache, version, nodeBin] = execFileSync('bash', [SCRIPT, 'cache'], {
+		env: baseEnvironment(),
+		cwd: REPO,
+		encoding: 'utf8',
+		timeout: 30_000,
+	})
+		.trim()
+		.split('\n');
+	return {
+		version,
+		major: Number(version.split('.')[0]),
+		cache,
+		bin: path.join(cache, 'node_modules', '.bin', 'n8n'),
+		nodeBin,
+	};
+}
 
 /** First install: about 6 min (npm install of n8n, sqlite3 compiled from source). */
 const INSTALL_TIMEOUT_MS = 20 * 60_000;
@@ -167,6 +206,8 @@ export interface N8nCredential {
 export class N8n {
 	/** Each n8n command runs with its own broker port, so a leftover process never blocks the next one. */
 	private constructor(
+		/** The n8n version and Node that run this user folder's commands. */
+		readonly install: N8nInstall,
 		readonly userFolder: string,
 		readonly encryptionKey: string,
 		/** Set by the suite (e.g. N8N_RESTRICT_FILE_ACCESS_TO) for every command. */
@@ -197,12 +238,19 @@ export class N8n {
 			throw describeFailure(`scripts/n8n-e2e.sh prepare ${userFolder}`, prepare);
 		}
 		timings.packAndLoad = prepare.ms;
-		return new N8n(userFolder, 'n8n-nodes-ftp-automation-e2e-key', extraEnv(userFolder), timings);
+		return new N8n(
+			n8nInstall(),
+			userFolder,
+			'n8n-nodes-ftp-automation-e2e-key',
+			extraEnv(userFolder),
+			timings,
+		);
 	}
 
 	/**
 	 * The environment of every n8n command: the minimal base environment, the fixed encryption key, a free
-	 * task-runner broker port, log level info (the run JSON is printed at that level), `extraEnv`, then `env`.
+	 * task-runner broker port, log level info (the run JSON is printed at that level), `extraEnv`, then `env`. The
+	 * script fills in the rest (DB_TYPE=sqlite, telemetry off, ...) only where nothing here set it.
 	 */
 	async environment(env: Record<string, string> = {}): Promise<NodeJS.ProcessEnv> {
 		return {
@@ -217,8 +265,8 @@ export class N8n {
 
 	/**
 	 * How `n8n ARGS...` runs with this user folder, for callers that start the process themselves: `npm run dev`
-	 * keeps `n8n start` running, the bench polls each process's memory. The process is n8n itself
-	 * (scripts/n8n-e2e.sh execs it).
+	 * keeps `n8n start` running, the bench polls each process's memory, queue mode starts `n8n worker`s with `env`
+	 * saying so. The process is n8n itself (scripts/n8n-e2e.sh execs it, on the Node of `install.nodeBin`).
 	 */
 	async invocation(args: string[], env: Record<string, string> = {}): Promise<Invocation> {
 		return {
@@ -279,9 +327,9 @@ export class N8n {
 		return { ...result, run: parsed };
 	}
 
-	/** This user folder's binary data store (binary data mode `filesystem`). */
+	/** This user folder's binary data store (binary data mode `filesystem`): n8n 1.x named it `binaryData`. */
 	get binaryStore(): string {
-		return path.join(this.userFolder, '.n8n', 'storage');
+		return path.join(this.userFolder, '.n8n', this.install.major < 2 ? 'binaryData' : 'storage');
 	}
 
 	/** The file behind a binary data id (`filesystem-v2:<path>`) in this user folder's binary data store. */

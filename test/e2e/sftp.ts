@@ -4,20 +4,19 @@
  *
  * `n8n execute` starts a workflow at its Manual Trigger in mode `cli`, where n8n passes a polling node's input through
  * without polling (n8n-core's WorkflowExecute.executePollNode polls only in mode `manual`). A trigger therefore runs
- * for real only in an activated workflow: `runActivated` publishes it (`n8n publish:workflow`), starts `n8n start`
+ * for real only in an activated workflow: `runActivated` publishes it (`n8n publish:workflow`; n8n 1.x:
+ * `n8n update:workflow --active=true`), starts `n8n start`
  * (which activates it and polls once right away), waits for the execution that poll started in n8n's SQLite
  * database, and stops n8n.
  */
-import { execFile, spawn } from 'child_process';
+import { spawn } from 'child_process';
 import { randomBytes } from 'crypto';
-import { createRequire } from 'module';
 import * as path from 'path';
 
+import { runCommand } from '../../tools/commands';
 import {
-	SCRIPT,
 	baseEnvironment,
 	freePort,
-	REPO,
 	type N8n,
 	type N8nCredential,
 	type RunJson,
@@ -55,33 +54,6 @@ export function sftpCredential(server: TestSftpServer): N8nCredential {
 	};
 }
 
-/** Where scripts/n8n-e2e.sh installed n8n (its node_modules hold sqlite3 and flatted, which n8n itself uses). */
-function n8nCacheFolder(): Promise<string> {
-	return new Promise((resolve, reject) => {
-		execFile('bash', [SCRIPT, 'cache'], { env: baseEnvironment(), cwd: REPO }, (error, stdout) => {
-			if (error) reject(error);
-			else resolve(String(stdout).split('\n')[0].trim());
-		});
-	});
-}
-
-interface Sqlite3Database {
-	all(
-		sql: string,
-		params: unknown[],
-		callback: (error: Error | null, rows: unknown[]) => void,
-	): void;
-	close(callback?: (error: Error | null) => void): void;
-}
-interface Sqlite3 {
-	OPEN_READONLY: number;
-	Database: new (
-		file: string,
-		mode: number,
-		callback: (error: Error | null) => void,
-	) => Sqlite3Database;
-}
-
 /** One finished execution of a workflow as stored by n8n (execution_entity + execution_data). */
 export interface StoredExecution {
 	id: string;
@@ -90,51 +62,53 @@ export interface StoredExecution {
 	run: RunJson;
 }
 
-interface ExecutionRow {
-	id: number | string;
-	mode: string;
-	status: string;
-	data: string;
+/**
+ * Reads the finished executions of a workflow from n8n's SQLite database with n8n's own sqlite3 and flatted (n8n
+ * stores run data with references as indexes, not as plain JSON). It runs on n8n's Node: sqlite3 is built for that
+ * Node (24 for n8n 2.41.1), which is not the Node running jest.
+ */
+const READ_EXECUTIONS = `
+const [database, workflowId, cache] = process.argv.slice(1);
+const requireFromN8n = require('module').createRequire(cache + '/package.json');
+const sqlite3 = requireFromN8n('sqlite3');
+const { parse } = requireFromN8n('flatted');
+const db = new sqlite3.Database(database, sqlite3.OPEN_READONLY, (openError) => {
+	if (openError) throw openError;
+	db.all(
+		"SELECT e.id AS id, e.mode AS mode, e.status AS status, d.data AS data FROM execution_entity e " +
+			"JOIN execution_data d ON d.executionId = e.id " +
+			"WHERE e.workflowId = ? AND e.status IN ('success', 'error', 'crashed') ORDER BY e.id",
+		[workflowId],
+		(error, rows) => {
+			if (error) throw error;
+			const executions = rows.map((row) => ({ id: String(row.id), mode: row.mode, status: row.status, run: { data: parse(row.data) } }));
+			process.stdout.write(JSON.stringify(executions));
+			db.close();
+		},
+	);
+});`;
+
+async function finishedExecutions(n8n: N8n, workflowId: string): Promise<StoredExecution[]> {
+	const database = path.join(n8n.userFolder, '.n8n', 'database.sqlite');
+	const result = await runCommand(
+		path.join(n8n.install.nodeBin, 'node'),
+		['-e', READ_EXECUTIONS, database, workflowId, n8n.install.cache],
+		{ env: baseEnvironment(), timeoutMs: 30_000, maxBufferBytes: 64 * 1024 * 1024 },
+	);
+	if (result.code !== 0) {
+		throw new Error(`reading ${database} failed (exit ${String(result.code)}): ${result.stderr}`);
+	}
+	// The status and the run data are separate rows: wait until the run data is there too.
+	return (JSON.parse(result.stdout) as StoredExecution[]).filter(
+		(execution) => Object.keys(execution.run.data.resultData?.runData ?? {}).length > 0,
+	);
 }
 
-async function finishedExecutions(
-	database: string,
-	workflowId: string,
-	modules: { sqlite3: Sqlite3; parse: (text: string) => unknown },
-): Promise<StoredExecution[]> {
-	const { sqlite3, parse } = modules;
-	const db = await new Promise<Sqlite3Database>((resolve, reject) => {
-		const opened: Sqlite3Database = new sqlite3.Database(
-			database,
-			sqlite3.OPEN_READONLY,
-			(error) => (error ? reject(error) : resolve(opened)),
-		);
-	});
-	try {
-		const rows = await new Promise<ExecutionRow[]>((resolve, reject) => {
-			db.all(
-				`SELECT e.id AS id, e.mode AS mode, e.status AS status, d.data AS data
-				 FROM execution_entity e JOIN execution_data d ON d.executionId = e.id
-				 WHERE e.workflowId = ? AND e.status IN ('success', 'error', 'crashed') ORDER BY e.id`,
-				[workflowId],
-				(error, result) => (error ? reject(error) : resolve(result as ExecutionRow[])),
-			);
-		});
-		return (
-			rows
-				.map((row) => ({
-					id: String(row.id),
-					mode: row.mode,
-					status: row.status,
-					// n8n stores the run data with flatted (references as indexes), not plain JSON.
-					run: { data: parse(row.data) as RunJson['data'] },
-				}))
-				// The status and the run data are separate rows: wait until the run data is there too.
-				.filter((execution) => Object.keys(execution.run.data.resultData?.runData ?? {}).length > 0)
-		);
-	} finally {
-		await new Promise<void>((resolve) => db.close(() => resolve()));
-	}
+/** n8n 2.x publishes a workflow version; 1.x has no versions and sets the workflow active. */
+function activation(n8n: N8n, workflowId: string): string[] {
+	return n8n.install.major < 2
+		? ['update:workflow', `--id=${workflowId}`, '--active=true']
+		: ['publish:workflow', `--id=${workflowId}`];
 }
 
 export interface ActivatedRun {
@@ -154,21 +128,15 @@ export interface ActivatedRun {
 export async function runActivated(
 	n8n: N8n,
 	workflowId: string,
-	timeoutMs = 120_000,
+	// n8n start until the first poll's execution is stored: 12-18 s on a quiet machine, over 120 s at a load average of 15.
+	timeoutMs = 240_000,
 ): Promise<ActivatedRun> {
 	const started = Date.now();
-	const cache = await n8nCacheFolder();
-	const requireFromN8n = createRequire(path.join(cache, 'package.json'));
-	const modules = {
-		sqlite3: requireFromN8n('sqlite3') as Sqlite3,
-		parse: (requireFromN8n('flatted') as { parse: (text: string) => unknown }).parse,
-	};
-	const database = path.join(n8n.userFolder, '.n8n', 'database.sqlite');
 	// Executions of earlier runs (e.g. `n8n execute` of the same workflow) are not the ones this run waits for.
 	const earlier = new Set(
-		(await finishedExecutions(database, workflowId, modules)).map((execution) => execution.id),
+		(await finishedExecutions(n8n, workflowId)).map((execution) => execution.id),
 	);
-	await n8n.commandOrThrow(['publish:workflow', `--id=${workflowId}`]);
+	await n8n.commandOrThrow(activation(n8n, workflowId));
 
 	const port = await freePort();
 	const start = await n8n.invocation(['start'], {
@@ -192,16 +160,18 @@ export async function runActivated(
 	let executions: StoredExecution[] = [];
 	let untilExecutionMs = 0;
 	let stopMs = 0;
+	let exitedByItself = false;
 	try {
 		while (running && Date.now() - started < timeoutMs) {
 			await new Promise((resolve) => setTimeout(resolve, 500));
-			executions = (await finishedExecutions(database, workflowId, modules).catch(() => [])).filter(
+			executions = (await finishedExecutions(n8n, workflowId).catch(() => [])).filter(
 				(execution) => !earlier.has(execution.id),
 			);
 			if (executions.length > 0) break;
 		}
 	} finally {
 		untilExecutionMs = Date.now() - started;
+		exitedByItself = !running;
 		if (running) {
 			child.kill('SIGTERM');
 			const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
@@ -213,7 +183,7 @@ export async function runActivated(
 	if (executions.length === 0) {
 		throw new Error(
 			`no finished execution of ${workflowId} within ${timeoutMs} ms of n8n start` +
-				`${running ? '' : ' (n8n exited)'}\n--- n8n output ---\n${output}`,
+				`${exitedByItself ? ' (n8n exited by itself)' : ''}\n--- n8n output ---\n${output}`,
 		);
 	}
 	return { executions, output, ms: Date.now() - started, untilExecutionMs, stopMs };
