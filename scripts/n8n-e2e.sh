@@ -168,6 +168,13 @@ cmd_pack() {
 	local name
 	name=$(cd "$REPO" && npm pack --silent --pack-destination "$out" | tail -n 1)
 	[[ -f $out/$name ]] || die "npm pack did not write $out/$name"
+	# Another build of the same tree (another suite, npm run dev) empties dist/ while it runs: a tarball packed then
+	# lacks files that n8n would fail to load much later, as "Cannot find module".
+	local listed missing
+	listed=$(tar -tzf "$out/$name")
+	missing=$(cd "$REPO" && node -e 'const {n8n} = require("./package.json"); console.log([...n8n.nodes, ...n8n.credentials].join("\n"))' |
+		while read -r file; do grep -qx "package/$file" <<<"$listed" || echo "$file"; done)
+	[[ -z $missing ]] || die "$out/$name lacks $(echo "$missing" | tr '\n' ' ')(was dist/ rebuilt meanwhile by another build of this tree?)"
 	echo "$out/$name"
 }
 
