@@ -70,8 +70,8 @@ export function n8nInstall(): N8nInstall {
 	};
 }
 
-/** First install: about 6 min (npm install of n8n, sqlite3 compiled from source). */
-const INSTALL_TIMEOUT_MS = 20 * 60_000;
+/** First install: 6-16 min (npm ci of n8n, sqlite3 compiled from source; 16 min seen at a load average of 12). */
+const INSTALL_TIMEOUT_MS = 30 * 60_000;
 /** build + pack + npm install of the tarball: about 20 s. */
 const PREPARE_TIMEOUT_MS = 5 * 60_000;
 /** One n8n command: 4–6 s, plus 5–10 s of migrations on a new user folder. */

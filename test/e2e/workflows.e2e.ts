@@ -12,7 +12,7 @@ import { setUp, tearDown } from './versions/suite';
 const profile = versionProfile();
 console.log(`e2e suite: ${profile.summary}`);
 
-beforeAll(async () => await setUp(profile), 25 * 60_000);
+beforeAll(async () => await setUp(profile), 35 * 60_000);
 afterAll(tearDown);
 
 registerFtpTests(profile.subset);
