@@ -44,6 +44,9 @@ if ((${#missing[@]} > 0)); then
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get install -y -q "${missing[@]}" >&2 || { apt-get update -q >&2 && apt-get install -y -q "${missing[@]}" >&2; }
 fi
+# The n8n of BENCHMARKS.md's figures (2.8.4, Node 20) unless told otherwise: the e2e suite's default is now the newest
+# n8n, and figures from two n8n versions are not one comparison.
+export N8N_E2E_VERSION=${N8N_E2E_VERSION:-2.8.4}
 bash "$REPO/scripts/n8n-e2e.sh" install
 
 # --- 2. the runner -------------------------------------------------------------------------------------

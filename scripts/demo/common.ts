@@ -157,8 +157,8 @@ function script(args: string[]): Promise<{ code: number; stdout: string }> {
 }
 
 /**
- * Installs the pinned n8n into its cache folder unless it is there already. The first install takes about 6 min
- * (npm downloads ~2,000 packages, 2.3 GB, and compiles sqlite3): a progress line every 30 s, npm's output in a log
+ * Installs the pinned n8n into its cache folder unless it is there already. The first install takes 6-16 min
+ * (npm downloads ~2,400 packages, 2.7 GB, and builds sqlite3 and isolated-vm): a progress line every 30 s, npm's output in a log
  * file next to the cache folder, its last lines printed when it fails.
  */
 export async function ensureN8n(): Promise<void> {
@@ -170,7 +170,7 @@ export async function ensureN8n(): Promise<void> {
 	const logFile = `${cache}.install.log`;
 	print(`n8n ${version}: not installed yet. Installing it into ${cache}`);
 	print(
-		`  first run only: about 6 minutes and 2.3 GB (later runs reuse it; delete the folder to reclaim the space)`,
+		`  first run only: 6-16 minutes and 2.7 GB (later runs reuse it; delete the folder to reclaim the space)`,
 	);
 	print(`  npm's output goes to ${logFile}`);
 	await fsp.mkdir(path.dirname(logFile), { recursive: true });
