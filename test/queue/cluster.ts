@@ -194,9 +194,8 @@ export class QueueCluster {
 			N8N_GRACEFUL_SHUTDOWN_TIMEOUT: '10',
 			// The MCP server registry is fetched from api.n8n.io: nothing here may leave 127.0.0.1.
 			N8N_DISABLED_MODULES: 'mcp-registry',
-			// A crashed worker's job is looked for every 5 s instead of 30 s. The job lock stays n8n's 30 s: with a
-			// short one, a worker busy for a few seconds on this 2-core machine loses its job to the other worker, and
-			// the execution runs twice at once (seen with 6 s: 36 FTP connections for 8 x 4).
+			// A crashed worker's job is looked for every 5 s instead of 30 s. The job lock stays n8n's 30 s: a shorter
+			// one risks a busy worker (2 cores here) losing a healthy job to the other worker.
 			QUEUE_WORKER_STALLED_INTERVAL: '5000',
 			...options.env,
 		};

@@ -30,6 +30,14 @@ import {
 	writeLargeFile,
 	type ExpectedFile,
 } from './scenario';
+import {
+	dropFiles,
+	errorOf,
+	expectTriggerEmittedOnceEach,
+	killWorkerMidUpload,
+	publish,
+	type DroppedFiles,
+} from './checks';
 import { sampleConnections } from './serverConnections';
 import {
 	bulkWebhookPath,
@@ -59,6 +67,7 @@ let expectedFiles: Map<string, ExpectedFile>;
 let uploadSourceHash: string;
 let uploadSourceFolder: string;
 const figures: Record<string, string | number> = {};
+const dropped: DroppedFiles = new Map();
 const bulkWorkflowIds = Array.from(
 	{ length: WORKFLOWS },
 	(_, index) => bulkWorkflow(index, CONCURRENCY).id,
@@ -144,7 +153,10 @@ beforeAll(async () => {
 		await cluster.cli(['import:credentials', `--input=${credentialsFile}`], options);
 		await fsp.rm(credentialsFile);
 		await cluster.cli(['import:workflow', '--separate', `--input=${workflowsDir}`], options);
-		await publish(workflows.map((workflow) => workflow.id));
+		await publish(
+			cluster,
+			workflows.map((workflow) => workflow.id),
+		);
 	});
 }, 30 * 60_000);
 
@@ -193,7 +205,7 @@ async function runBulk(mode: BinaryDataMode): Promise<void> {
 			execution.workflowId,
 			execution.mode,
 			execution.status,
-			execution.status === 'success' ? '' : await errorOf(execution.id),
+			execution.status === 'success' ? '' : await errorOf(cluster, execution.id),
 		]),
 	);
 	expect(outcomes.sort()).toEqual(
@@ -231,81 +243,6 @@ async function runBulk(mode: BinaryDataMode): Promise<void> {
 	expect(connections.peak).toBeGreaterThan(CONCURRENCY);
 }
 
-/** The error n8n stored for a failed execution: the node that failed and its message. */
-async function errorOf(executionId: string): Promise<string> {
-	const run = await runDataOf(cluster, executionId).catch((error: Error) => error);
-	if (run instanceof Error) return `(run data unreadable: ${run.message})`;
-	const failed = Object.entries(run.resultData.runData).find(([, runs]) =>
-		runs.some((r) => r.error),
-	);
-	const error = failed?.[1].find((r) => r.error)?.error ?? run.resultData.error;
-	return `${failed?.[0] ?? 'workflow'}: ${error?.message ?? '(no error stored)'}`;
-}
-
-/** Rows the trigger workflow inserted: path → the executions that inserted it. */
-async function triggerRows(): Promise<Map<string, { sha256: string; executions: string[] }>> {
-	const rows = await cluster.postgres.psql(
-		'SELECT path, sha256, execution FROM trigger_files ORDER BY path',
-	);
-	const byPath = new Map<string, { sha256: string; executions: string[] }>();
-	for (const row of rows.split('\n').filter(Boolean)) {
-		const [remotePath, hash, execution] = row.split('|');
-		const entry = byPath.get(remotePath) ?? { sha256: hash, executions: [] };
-		entry.executions.push(execution);
-		byPath.set(remotePath, entry);
-	}
-	return byPath;
-}
-
-const dropped = new Map<string, string>();
-
-async function dropFiles(names: string[]): Promise<void> {
-	for (const name of names) {
-		const content = `path,size\n${name},${name.length}\n${'x'.repeat(name.length * 100)}\n`;
-		await writeAsUser(ftp, `/drop/${name}`, content);
-		dropped.set(`/drop/${name}`, sha256(content));
-	}
-}
-
-/** After a main restart (its activation polls): every dropped file emitted once, processed on a worker. */
-async function expectTriggerEmittedOnceEach(before: number, newFiles: number): Promise<void> {
-	if (newFiles > 0) await waitForFinished(cluster, before, [TRIGGER_WORKFLOW_ID], 1, 3 * 60_000);
-	else await new Promise((resolve) => setTimeout(resolve, 5000));
-	const rows = await triggerRows();
-	expect([...rows.keys()].sort()).toEqual([...dropped.keys()].sort());
-	for (const [remotePath, row] of rows) {
-		expect({ remotePath, executions: row.executions.length, sha256: row.sha256 }).toEqual({
-			remotePath,
-			executions: 1,
-			sha256: dropped.get(remotePath),
-		});
-	}
-	const ranOn = cluster.executionsByProcess();
-	const triggerExecutions = await waitForFinished(cluster, 0, [TRIGGER_WORKFLOW_ID], 0, 1000);
-	for (const execution of triggerExecutions) {
-		expect([execution.mode, execution.status, ranOn.get(execution.id)]).toEqual([
-			'trigger',
-			'success',
-			[expect.stringMatching(/^worker[12]$/)],
-		]);
-	}
-}
-
-/**
- * What `n8n publish:workflow --id=ID` does (WorkflowRepository.publishVersion: the imported version becomes the active
- * one), for all workflows in one statement: the command starts n8n once per workflow (about 12 s each here).
- */
-async function publish(ids: string[]): Promise<void> {
-	const list = ids.map((id) => `'${id}'`).join(',');
-	const versions = await cluster.postgres.psql(
-		`SELECT count(*) FROM workflow_entity w JOIN workflow_history h ON h."workflowId" = w.id AND h."versionId" = w."versionId" WHERE w.id IN (${list})`,
-	);
-	expect(Number(versions)).toBe(ids.length);
-	await cluster.postgres.psql(
-		`UPDATE workflow_entity SET active = true, "activeVersionId" = "versionId" WHERE id IN (${list})`,
-	);
-}
-
 const MODES = (process.env.QUEUE_E2E_MODES ?? 'database,filesystem').split(',') as BinaryDataMode[];
 
 describe.each<BinaryDataMode>(MODES)('binary data mode %s', (mode) => {
@@ -332,13 +269,13 @@ describe.each<BinaryDataMode>(MODES)('binary data mode %s', (mode) => {
 				const before = await lastExecutionId(cluster);
 				const names =
 					mode === 'database' ? ['a-1.csv', 'a-2.csv', 'a-3.csv'] : ['b-1.csv', 'b-2.csv'];
-				await dropFiles(names);
+				await dropFiles(ftp, dropped, names);
 				figures[`${mode}: main restart (ms)`] = await cluster.restartMain();
-				await expectTriggerEmittedOnceEach(before, names.length);
+				await expectTriggerEmittedOnceEach(cluster, dropped, before, names.length);
 				// A restart between two polls with nothing new: nothing is emitted again.
 				const beforeIdle = await lastExecutionId(cluster);
 				await cluster.restartMain();
-				await expectTriggerEmittedOnceEach(beforeIdle, 0);
+				await expectTriggerEmittedOnceEach(cluster, dropped, beforeIdle, 0);
 				expect(await waitForFinished(cluster, beforeIdle, [TRIGGER_WORKFLOW_ID], 0, 1000)).toEqual(
 					[],
 				);
@@ -390,7 +327,7 @@ describe.each<BinaryDataMode>(MODES)('binary data mode %s', (mode) => {
 					const before = await lastExecutionId(cluster);
 					expect(await cluster.callWebhook(UPLOAD_WEBHOOK_PATH)).toBe(200);
 					const uploadFolder = path.join(ftp.root, 'upload');
-					const killedAt = await killWorkerMidUpload(before, uploadFolder);
+					const killedAt = await killWorkerMidUpload(cluster, before, uploadFolder, UPLOAD_BYTES);
 					figures['filesystem: temporary file size when the worker was killed (bytes)'] =
 						killedAt.bytes;
 					const [execution] = await waitForFinished(
@@ -429,33 +366,3 @@ describe.each<BinaryDataMode>(MODES)('binary data mode %s', (mode) => {
 		);
 	}
 });
-
-/** Waits for the upload's temporary file to grow on the server, then SIGKILLs the worker running the execution. */
-async function killWorkerMidUpload(
-	before: number,
-	uploadFolder: string,
-): Promise<{ bytes: number }> {
-	const started = Date.now();
-	while (Date.now() - started < 120_000) {
-		const part = (await fsp.readdir(uploadFolder)).find((name) => name.endsWith('.part'));
-		if (part) {
-			const { size } = await fsp.stat(path.join(uploadFolder, part)).catch(() => ({ size: 0 }));
-			if (size > 0 && size < UPLOAD_BYTES) {
-				const [execution] = (
-					await waitForFinished(cluster, before, [UPLOAD_WORKFLOW_ID], 0, 1000)
-				).slice(-1);
-				const worker = cluster.workers.find((candidate) =>
-					candidate.output.includes(`Worker started execution ${execution?.id} `),
-				);
-				if (worker) {
-					await worker.kill();
-					return { bytes: size };
-				}
-			}
-		}
-		await new Promise((resolve) => setTimeout(resolve, 5));
-	}
-	throw new Error(
-		`the upload's temporary file never grew in ${uploadFolder}\n${cluster.outputTail()}`,
-	);
-}
