@@ -261,5 +261,13 @@ export class FtpAutomationApi implements ICredentialType {
 			typeOptions: { minValue: 1 },
 			description: 'How long to wait for the server to answer before giving up',
 		},
+		{
+			// n8n's credential dialog shows a test's message only when it fails; this says where the rest is.
+			displayName:
+				'A successful test shows n8n\'s own "Connection tested successfully". What the test found (the TLS version, the data connection and whether the server lists with MLSD) is in n8n\'s log, and in the connection log of every run (option Include Connection Log).',
+			name: 'credentialTestNotice',
+			type: 'notice',
+			default: '',
+		},
 	];
 }

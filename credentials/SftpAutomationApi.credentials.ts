@@ -102,5 +102,13 @@ export class SftpAutomationApi implements ICredentialType {
 			description:
 				'How long to wait for the server to answer (connecting, logging in, each request) before giving up',
 		},
+		{
+			// n8n's credential dialog shows a test's message only when it fails; this says where the rest is.
+			displayName:
+				'A successful test shows n8n\'s own "Connection tested successfully". What the test found (the host key, the negotiated algorithms and the login method) is in n8n\'s log, and in the connection log of every run (option Include Connection Log).',
+			name: 'credentialTestNotice',
+			type: 'notice',
+			default: '',
+		},
 	];
 }
