@@ -110,6 +110,27 @@ describe('FTP Automation Trigger', () => {
 		expect(summary(await trigger.poll())).toEqual(['fileCreated orders.csv 5']);
 	});
 
+	it("never emits a safe upload's temporary file (running, or left by a killed upload) unless the Filter asks for hidden names", async () => {
+		const inbox = await watchedFolder();
+		const everything = activatedTrigger({ path: inbox.folder, event: 'fileCreated' });
+		const hidden = activatedTrigger({ path: inbox.folder, filter: '.*', event: 'fileCreated' });
+		await everything.poll();
+		await hidden.poll();
+		await inbox.write('.big.bin.0a1b2c3d.part', 'half of it');
+		await inbox.write('.report.csv.89abcdef.old', 'the replaced version');
+		await inbox.write('.profile', 'a hidden file of the partner');
+		await inbox.write('orders.csv', 'id\n1\n');
+		expect(summary(await everything.poll()).sort()).toEqual([
+			'fileCreated .profile 28',
+			'fileCreated orders.csv 5',
+		]);
+		expect(summary(await hidden.poll()).sort()).toEqual([
+			'fileCreated .big.bin.0a1b2c3d.part 10',
+			'fileCreated .profile 28',
+			'fileCreated .report.csv.89abcdef.old 20',
+		]);
+	});
+
 	it('New File only: an update is not emitted', async () => {
 		const inbox = await watchedFolder();
 		const trigger = activatedTrigger({ path: inbox.folder, event: 'fileCreated' });

@@ -27,6 +27,7 @@ export {
 	uploadFile,
 } from './remoteFiles';
 export type { IfExists, UploadOptions, UploadResult } from './safeUpload';
+export { isTemporaryName } from './safeUpload';
 export { RemoteSession, type SessionOptions } from './session';
 export { SessionPool } from './sessionPool';
 export { TRANSFER_BUFFER_BYTES } from './streams';

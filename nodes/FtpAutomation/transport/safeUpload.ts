@@ -34,6 +34,16 @@ export function temporaryNameFor(path: string, suffix: 'part' | 'old' = 'part'):
 	return posix.join(parentOf(path), `.${name}.${randomBytes(4).toString('hex')}.${suffix}`);
 }
 
+const TEMPORARY_NAME = /^\..+\.[0-9a-f]{8}\.(part|old)$/;
+
+/**
+ * Whether a name is one `temporaryNameFor` makes: an upload still running, or one whose process was killed before it
+ * could rename or remove it (a worker killed mid-upload leaves it behind).
+ */
+export function isTemporaryName(name: string): boolean {
+	return TEMPORARY_NAME.test(name);
+}
+
 /**
  * One upload of what `openSource` streams (called once per attempt) to `path`, never leaving a partial file under the
  * target's name. By default the bytes go to a hidden temporary name in the target folder; only a complete upload

@@ -4,7 +4,14 @@ import { walkLimitsOf, type WalkLimitOptions } from '../descriptions/sharedField
 import { downloadToBinary, type AfterDownload } from '../helpers/downloadToBinary';
 import { connectionSettingsOf } from '../helpers/connectionSettings';
 import { toNodeError } from '../helpers/nodeError';
-import { DEFAULTS, SessionPool, walkFolders, type ListEntry, type UseSession } from '../transport';
+import {
+	DEFAULTS,
+	isTemporaryName,
+	SessionPool,
+	walkFolders,
+	type ListEntry,
+	type UseSession,
+} from '../transport';
 import {
 	changesToEmit,
 	stateOfExisting,
@@ -99,7 +106,12 @@ export async function pollForChanges(this: IPollFunctions): Promise<INodeExecuti
 			retries: DEFAULTS.retries,
 			limits: walkLimitsOf(options),
 		}).catch(async (error: unknown) => await Promise.reject(toNodeError(this.getNode(), error)));
-		const files = listed.filter((entry) => entry.type === 'file');
+		// A safe upload's temporary file is not data: still being written, or left by a killed upload. Only a
+		// Filter that asks for hidden names (it starts with a dot) sees it.
+		const files = listed.filter(
+			(entry) =>
+				entry.type === 'file' && (filter.trim().startsWith('.') || !isTemporaryName(entry.name)),
+		);
 
 		if (this.getMode() === 'manual') {
 			const newest = files.sort(newestFirst).slice(0, maxFiles);
