@@ -228,6 +228,29 @@ function n8nRow(
 }
 
 /**
+ * One external client's timed transfer of the large file into `written` (a local or server-side path): the row, with
+ * the size checked, and the copy removed so the next client starts from the same disk.
+ */
+async function clientRow(
+	direction: 'download' | 'upload',
+	kind: SftpLargeRow['kind'],
+	client: string,
+	written: string,
+	transfer: () => Promise<{ ms: number }>,
+): Promise<void> {
+	await sync();
+	const t = await transfer();
+	sftpLargeRuns.push({
+		direction,
+		kind,
+		client,
+		seconds: t.ms / 1000,
+		verified: await expectSize(written, BIG_BYTES, client),
+	});
+	await fsp.rm(written, { force: true });
+}
+
+/**
  * One round of the large-file SFTP rows (called in the same round loop as the FTP rows). n8n's built-in node uploads
  * at about 2 MB/s (one 64 KiB write at a time, compression on): its large upload runs in the first round only.
  */
@@ -238,7 +261,7 @@ export async function sftpLargeFile(round: number): Promise<void> {
 	// ---- download
 	log(`${BIG_LABEL} download, SFTP`);
 	await sync();
-	let t = await runOrThrow(
+	const t = await runOrThrow(
 		'curl',
 		[...CURL, '-o', '/dev/null', sftpUrl(BIG)],
 		'curl sftp → /dev/null',
@@ -252,28 +275,13 @@ export async function sftpLargeFile(round: number): Promise<void> {
 	});
 
 	const curlFile = path.join(DL, 'curl-sftp.bin');
-	await sync();
-	t = await runOrThrow('curl', [...CURL, '-o', curlFile, sftpUrl(BIG)], 'curl sftp → disk');
-	sftpLargeRuns.push({
-		direction: 'download',
-		kind: 'curl-disk',
-		client: 'curl (libssh2) → disk',
-		seconds: t.ms / 1000,
-		verified: await expectSize(curlFile, BIG_BYTES, 'curl sftp download'),
-	});
-	await fsp.rm(curlFile, { force: true });
-
+	await clientRow('download', 'curl-disk', 'curl (libssh2) → disk', curlFile, () =>
+		runOrThrow('curl', [...CURL, '-o', curlFile, sftpUrl(BIG)], 'curl sftp → disk'),
+	);
 	const sftpFile = path.join(DL, 'sftp.bin');
-	await sync();
-	t = await sftpBatch([`get ${BIG} ${sftpFile}`], 'sftp -b get');
-	sftpLargeRuns.push({
-		direction: 'download',
-		kind: 'sftp',
-		client: 'OpenSSH sftp -b get → disk',
-		seconds: t.ms / 1000,
-		verified: await expectSize(sftpFile, BIG_BYTES, 'sftp -b get'),
-	});
-	await fsp.rm(sftpFile, { force: true });
+	await clientRow('download', 'sftp', 'OpenSSH sftp -b get → disk', sftpFile, () =>
+		sftpBatch([`get ${BIG} ${sftpFile}`], 'sftp -b get'),
+	);
 
 	const ceiling = await n8nDownload(
 		workflowId('CeilRdBig'),
@@ -327,28 +335,13 @@ export async function sftpLargeFile(round: number): Promise<void> {
 	// ---- upload
 	log(`${BIG_LABEL} upload, SFTP`);
 	const curlRemote = path.join(UP, 'curl-sftp.bin');
-	await sync();
-	t = await runOrThrow('curl', [...CURL, '-T', bigLocal, sftpUrl(curlRemote)], 'curl sftp -T');
-	sftpLargeRuns.push({
-		direction: 'upload',
-		kind: 'curl-disk',
-		client: 'curl (libssh2) -T',
-		seconds: t.ms / 1000,
-		verified: await expectSize(curlRemote, BIG_BYTES, 'curl sftp upload'),
-	});
-	await fsp.rm(curlRemote, { force: true });
-
+	await clientRow('upload', 'curl-disk', 'curl (libssh2) -T', curlRemote, () =>
+		runOrThrow('curl', [...CURL, '-T', bigLocal, sftpUrl(curlRemote)], 'curl sftp -T'),
+	);
 	const sftpRemote = path.join(UP, 'sftp.bin');
-	await sync();
-	t = await sftpBatch([`put ${bigLocal} ${sftpRemote}`], 'sftp -b put');
-	sftpLargeRuns.push({
-		direction: 'upload',
-		kind: 'sftp',
-		client: 'OpenSSH sftp -b put',
-		seconds: t.ms / 1000,
-		verified: await expectSize(sftpRemote, BIG_BYTES, 'sftp -b put'),
-	});
-	await fsp.rm(sftpRemote, { force: true });
+	await clientRow('upload', 'sftp', 'OpenSSH sftp -b put', sftpRemote, () =>
+		sftpBatch([`put ${bigLocal} ${sftpRemote}`], 'sftp -b put'),
+	);
 
 	const ceilingUp = await n8nUpload(
 		workflowId('CeilWrBig'),
