@@ -32,9 +32,19 @@ export const BIG_BYTES = Number(process.env.BENCH_BIG_MIB ?? 1024) * 1024 * 1024
 export const TINY_BYTES = 16 * 1024;
 export const SMALL_COUNT = Number(process.env.BENCH_SMALL_COUNT ?? 2000);
 export const SMALL_BYTES = 16 * 1024;
-export const REPEATS = Math.max(1, Number(process.env.BENCH_REPEATS ?? 3));
-/** Rounds of the large-file rows: single runs of 1 GiB swing by ±30 % with the disk's write-back, so the median is used. */
-export const LARGE_REPEATS = Math.max(1, Number(process.env.BENCH_LARGE_REPEATS ?? 3));
+/**
+ * Rounds: every case runs once per round, the cases interleaved (the order reversed every other round), and the
+ * report gives the median and the spread. Single runs on this 2-CPU machine swing by 2× (write-back of the previous
+ * run, other load), so five rounds are the least that tells noise from a change. BENCH_REPEATS is the old name.
+ */
+export const ROUNDS = Math.max(
+	1,
+	Number(
+		process.env.BENCH_ROUNDS ?? process.env.BENCH_REPEATS ?? process.env.BENCH_LARGE_REPEATS ?? 5,
+	),
+);
+/** Concurrency of this node's List/Download/Upload on the 2,000 files, and the parallelism of the references. */
+export const PARALLEL = 8;
 /**
  * BENCH_ONLY: a comma-separated subset of `ftp`, `sftp` (the protocols) and `large`, `small` (the workloads), e.g.
  * `sftp` or `sftp,large`; a group left out means all of it (for debugging the harness).
@@ -80,11 +90,16 @@ export const CA = path.join(WORK, 'cert.pem');
 export const RESULTS = path.join(REPO, 'bench', 'results');
 export const TEMPLATES = path.join(REPO, 'bench', 'workflows');
 
+/** The FTP references' two modes on the one vsftpd (clients.ts). */
 export type Security = 'plain' | 'tls';
-export const SECURITIES: Security[] = ['plain', 'tls'];
-export const SECURITY_LABEL: Record<Security, string> = {
-	plain: 'plain FTP',
-	tls: 'explicit FTPS',
+
+/** Where the bytes come from or go to: n8n's local disk (the ceiling), or a server over one of the protocols. */
+export type Protocol = 'local' | 'ftp' | 'ftps' | 'sftp';
+export const PROTOCOL_LABEL: Record<Protocol, string> = {
+	local: "n8n's own ceiling (local disk)",
+	ftp: 'plain FTP',
+	ftps: 'explicit FTPS',
+	sftp: 'SFTP',
 };
 
 export function log(message: string): void {

@@ -1,26 +1,25 @@
-/** The markdown report (bench/results/latest.md): the machine and software, both tables, the targets. */
+/** The markdown report (bench/results/latest.md): the machine and software, one table per workload, the targets. */
 import { execFileSync } from 'child_process';
 import * as os from 'os';
 import * as path from 'path';
 
 import { SCRIPT } from '../tools/n8n';
+import type { Case, Role, Workload } from './cases';
 import {
 	BIG_BYTES,
 	BIG_LABEL,
-	LARGE_REPEATS,
 	MB,
-	REPEATS,
+	PARALLEL,
+	PROTOCOL_LABEL,
 	REPO,
+	ROUNDS,
 	RSS_GROWTH_LIMIT_MIB,
-	SECURITIES,
-	SECURITY_LABEL,
 	SMALL_BYTES,
 	SMALL_COUNT,
 	USER_FOLDER,
-	type Security,
+	type Protocol,
 } from './config';
-import { fmt, largeRows, median, notes, smallRows, type LargeRow, type SmallRow } from './results';
-import { sftpReport } from './sftp';
+import { fmt, fmtSpread, summarize, type Summary } from './results';
 
 function versionOf(command: string, args: string[]): string {
 	try {
@@ -40,12 +39,6 @@ function git(args: string[]): string {
 	}
 }
 
-interface Target {
-	target: string;
-	measured: string;
-	pass: boolean | undefined;
-}
-
 export interface Tree {
 	commit: string;
 	/** `git status --porcelain` of nodes/ and credentials/ when the package was built. */
@@ -59,18 +52,101 @@ export function treeState(): Tree {
 	};
 }
 
+/** Targets of issue 16: medians over the rounds. */
+export const CEILING_TARGET = 1.1;
+export const BUILTIN_TARGET = 2.5;
+
+const SMALL = `${SMALL_COUNT.toLocaleString('en-US')} × ${SMALL_BYTES / 1024} KiB`;
+const TITLES: Record<Workload, string> = {
+	bigDown: `One ${BIG_LABEL} file (random bytes), download`,
+	bigUp: `One ${BIG_LABEL} file, upload`,
+	manyDown: `${SMALL} in one folder, download (List → Download)`,
+	manyUp: `${SMALL}, upload`,
+};
+const ROLE_ORDER: Role[] = ['ceiling', 'node', 'builtin', 'reference', 'information'];
+const PROTOCOL_ORDER: Protocol[] = ['local', 'ftp', 'ftps', 'sftp'];
+
+function ordered(summaries: Summary[]): Summary[] {
+	const rank = (c: Case) => PROTOCOL_ORDER.indexOf(c.protocol) * 10 + ROLE_ORDER.indexOf(c.role);
+	return [...summaries].sort((a, b) => rank(a.case) - rank(b.case));
+}
+
+function runs(summary: Summary): string {
+	return summary.samples.map((s) => s.seconds.toFixed(2)).join(', ');
+}
+
+function bigTable(workload: 'bigDown' | 'bigUp', summaries: Summary[]): string[] {
+	const lines = [
+		"| Protocol | Client | Time (s): median (min–max) | MB/s | × n8n's ceiling: median (min–max) | × built-in | n8n wall (s) | Peak RSS (MiB) | RSS growth vs 16 KiB (MiB): median (min–max) | RSS rise while the node ran (MiB) | Peak RSS reached during | runs (s) | Verified |",
+		'|---|---|---|---:|---|---|---:|---:|---|---:|---|---|---|',
+	];
+	for (const s of ordered(summaries.filter((x) => x.case.workload === workload))) {
+		const note = s.case.firstRoundOnly ? ` (first round only: ${s.case.firstRoundOnly})` : '';
+		lines.push(
+			`| ${PROTOCOL_LABEL[s.case.protocol]} | ${s.case.client}${note} | ${fmtSpread(s.seconds)} | ${fmt(BIG_BYTES / MB / s.seconds.median, 0)} | ${s.case.role === 'ceiling' ? '1.00' : fmtSpread(s.vsCeiling)} | ${fmtSpread(s.vsBuiltin)} | ${fmt(s.wall?.median, 1)} | ${fmt(s.peakRss?.median, 0)} | ${fmtSpread(s.rssGrowth, 0)} | ${fmt(s.rise?.median, 0)} | ${s.peakAt.join(', ') || '–'} | ${runs(s)} | ${s.samples[0].verified} |`,
+		);
+	}
+	return lines;
+}
+
+function manyTable(workload: 'manyDown' | 'manyUp', summaries: Summary[]): string[] {
+	const lines = [
+		"| Protocol | Client | Time (s): median (min–max) | of which List (s) | files/s | × n8n's ceiling: median (min–max) | × built-in | n8n wall (s) | Peak RSS (MiB) | runs (s) | Verified |",
+		'|---|---|---|---:|---:|---|---|---:|---:|---|---|',
+	];
+	for (const s of ordered(summaries.filter((x) => x.case.workload === workload))) {
+		lines.push(
+			`| ${PROTOCOL_LABEL[s.case.protocol]} | ${s.case.client} | ${fmtSpread(s.seconds)} | ${fmt(s.list?.median, 2)} | ${fmt(SMALL_COUNT / s.seconds.median, 0)} | ${s.case.role === 'ceiling' ? '1.00' : fmtSpread(s.vsCeiling)} | ${fmtSpread(s.vsBuiltin)} | ${fmt(s.wall?.median, 1)} | ${fmt(s.peakRss?.median, 0)} | ${runs(s)} | ${s.samples[0].verified} |`,
+		);
+	}
+	return lines;
+}
+
+interface Target {
+	target: string;
+	measured: string;
+	pass: boolean;
+}
+
+function targets(summaries: Summary[]): Target[] {
+	const result: Target[] = [];
+	const nodes = ordered(summaries.filter((s) => s.case.role === 'node'));
+	for (const s of nodes) {
+		const what = `${TITLES[s.case.workload]}, ${PROTOCOL_LABEL[s.case.protocol]}`;
+		if (s.vsCeiling)
+			result.push({
+				target: `${what}: ≤ ${CEILING_TARGET} × n8n's own ceiling`,
+				measured: `${fmtSpread(s.vsCeiling)} × (${fmt(s.seconds.median, 2)} s)`,
+				pass: s.vsCeiling.median <= CEILING_TARGET,
+			});
+		if (s.vsBuiltin && s.case.workload.startsWith('many'))
+			result.push({
+				target: `${what}: ≥ ${BUILTIN_TARGET} × faster than n8n's built-in FTP node`,
+				measured: `${fmtSpread(s.vsBuiltin)} ×`,
+				pass: s.vsBuiltin.median >= BUILTIN_TARGET,
+			});
+		if (s.rssGrowth)
+			result.push({
+				target: `${what}: peak RSS growth < ${RSS_GROWTH_LIMIT_MIB} MiB`,
+				measured: `${fmtSpread(s.rssGrowth, 0)} MiB (rise while the node ran: ${fmtSpread(s.rise, 0)} MiB)`,
+				pass: s.rssGrowth.median < RSS_GROWTH_LIMIT_MIB,
+			});
+	}
+	return result;
+}
+
 export function report(context: {
 	started: Date;
 	seconds: number;
 	tgz: string;
-	engineOptions: boolean;
 	engineEvidence: string;
 	tree: Tree;
+	cases: Case[];
 }): string {
 	const lines: string[] = [];
 	const { commit, dirty } = context.tree;
-	const mbps = (bytes: number, seconds: number): number => bytes / MB / seconds;
 	const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+	const summaries = summarize(context.cases);
 
 	lines.push(`# FTP Automation node benchmark: results`);
 	lines.push('');
@@ -88,175 +164,37 @@ export function report(context: {
 						.map((line) => line.trim().replace(/^\S+\s+/, ''))
 						.join(', ')}): the working tree as it was when the package was built and packed`
 				: ` (clean nodes/ and credentials/; packed as \`${path.basename(context.tgz)}\`)`
-		}`,
-	);
-	lines.push(
-		`- **Transfer-engine options** (Download \`options.concurrency\`): ${context.engineOptions ? 'present in the packed build' : '**not yet in the packed build**: n8n ignores the unknown option and the Download node runs sequentially, so "concurrency 8" is the same as concurrency 1'} (${context.engineEvidence})`,
+		}; ${context.engineEvidence}`,
 	);
 	lines.push(
 		`- **Machine**: ${cpu}, ${os.cpus().length} CPUs, ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, Linux ${os.release()}; everything on 127.0.0.1 and one disk`,
 	);
 	lines.push(
-		`- **Software**: n8n ${versionOf('bash', [SCRIPT, 'n8n', USER_FOLDER, '--version'])} (headless \`n8n execute\`, binary data mode filesystem), Node ${process.version}, vsftpd ${versionOf('dpkg-query', ['-W', '-f=${Version}', 'vsftpd'])} (one instance: plain FTP and explicit FTPS, require_ssl_reuse=YES, passive), ${versionOf('curl', ['--version']).split(' ').slice(0, 2).join(' ')} (${/libssh2\/[\d.]+/.exec(versionOf('curl', ['--version']))?.[0] ?? 'no libssh2'}), lftp ${/Version ([\d.]+)/.exec(versionOf('lftp', ['--version']))?.[1] ?? 'unknown'}, OpenSSH ${versionOf('dpkg-query', ['-W', '-f=${Version}', 'openssh-server'])} (sshd with internal-sftp and its default algorithms, password login; its sftp client with key login)`,
+		`- **Software**: n8n ${versionOf('bash', [SCRIPT, 'n8n', USER_FOLDER, '--version'])} (headless \`n8n execute\`, binary data mode filesystem), Node ${process.version}, vsftpd ${versionOf('dpkg-query', ['-W', '-f=${Version}', 'vsftpd'])} (one instance: plain FTP and explicit FTPS, require_ssl_reuse=YES, passive), ${versionOf('curl', ['--version']).split(' ').slice(0, 2).join(' ')} (${/libssh2\/[\d.]+/.exec(versionOf('curl', ['--version']))?.[0] ?? 'no libssh2'}), lftp ${/Version ([\d.]+)/.exec(versionOf('lftp', ['--version']))?.[1] ?? 'unknown'}, OpenSSH ${versionOf('dpkg-query', ['-W', '-f=${Version}', 'openssh-server'])} (sshd with internal-sftp and its default algorithms)`,
 	);
-	lines.push(`- MB/s = 10^6 bytes per second. RSS in MiB.`);
+	lines.push(
+		`- **Rounds**: ${ROUNDS}; in each round every case runs once as its own process, one after the other, in the opposite order every other round; before each: \`sync\` and the source read into the page cache. Medians over the rounds; ratios are computed round by round (this row's time ÷ the ceiling's time in the same round) and given as median (min–max). × built-in = the built-in node's time ÷ this node's, round by round (above 1: faster). Concurrency ${PARALLEL} on the ${SMALL_COUNT.toLocaleString('en-US')} files. MB/s = 10^6 bytes per second; RSS in MiB.`,
+	);
 	lines.push('');
-
-	// ---- large file (FTP; left out when BENCH_ONLY skipped it)
-	if (largeRows.length) lines.push(...ftpLargeTable());
-	if (smallRows.length) lines.push(...ftpSmallTable());
-
-	function ftpLargeTable(): string[] {
-		const lines: string[] = [];
-		lines.push(
-			`## 1. One ${BIG_LABEL} file (random bytes), median of ${LARGE_REPEATS} run${LARGE_REPEATS > 1 ? 's' : ''} (interleaved rounds)`,
-		);
+	let section = 0;
+	for (const workload of ['bigDown', 'bigUp', 'manyDown', 'manyUp'] as const) {
+		if (!summaries.some((s) => s.case.workload === workload)) continue;
+		lines.push(`## ${++section}. ${TITLES[workload]}`);
 		lines.push('');
 		lines.push(
-			"Node time = the node's `executionTime` in n8n's run data (connect, log in, transfer, close); n8n wall = the whole `n8n execute` process. curl/lftp time = the process's wall time (connect, log in, transfer).",
+			...(workload.startsWith('big')
+				? bigTable(workload as 'bigDown', summaries)
+				: manyTable(workload as 'manyDown', summaries)),
 		);
 		lines.push('');
-		lines.push(
-			'| Transfer | Security | Client | Time (s), median | runs (s) | MB/s | × curl-to-disk | n8n wall (s) | Peak RSS (MiB) | Peak RSS, same workflow with a 16 KiB file | RSS growth (MiB) | RSS rise while the node ran (MiB) | Peak RSS reached during | Verified |',
-		);
-		lines.push('|---|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---|---|');
-		const reference = (direction: string, security: Security): LargeRow | undefined =>
-			largeRows.find(
-				(r) => r.direction === direction && r.security === security && r.kind === 'curl-disk',
-			);
-		for (const r of largeRows) {
-			const ref = reference(r.direction, r.security);
-			const ratio = ref ? ref.seconds / r.seconds : undefined;
-			const growth =
-				r.peakRssMiB !== undefined && r.tinyPeakRssMiB !== undefined
-					? r.peakRssMiB - r.tinyPeakRssMiB
-					: undefined;
-			lines.push(
-				`| ${r.direction} | ${SECURITY_LABEL[r.security]} | ${r.client} | ${fmt(r.seconds, 2)} | ${(r.runs ?? [r.seconds]).map((run) => run.toFixed(2)).join(', ')} | ${fmt(mbps(BIG_BYTES, r.seconds), 0)} | ${r.kind === 'curl-disk' ? '1.00' : fmt(ratio, 2)} | ${fmt(r.wallSeconds, 1)} | ${fmt(r.peakRssMiB, 0)} | ${fmt(r.tinyPeakRssMiB, 0)} | ${fmt(growth, 0)} | ${fmt(r.riseMiB, 0)} | ${r.peakAt ?? '–'} | ${r.verified} |`,
-			);
-		}
-		lines.push('');
-		return lines;
 	}
-
-	function ftpSmallTable(): string[] {
-		const lines: string[] = [];
-		lines.push(
-			`## 2. ${SMALL_COUNT.toLocaleString('en-US')} files of ${SMALL_BYTES / 1024} KiB in one folder (median of ${REPEATS} run${REPEATS > 1 ? 's' : ''}, interleaved rounds)`,
-		);
-		lines.push('');
-		lines.push(
-			'Node time = List `executionTime` + Download `executionTime`. lftp time = the wall time of `lftp -e "mirror --parallel=N /many DIR"` (connect, log in, list, download).',
-		);
-		lines.push('');
-		lines.push(
-			'| Security | Client | Time (s), median | runs (s) | of which List (s), median | files/s | MB/s | × lftp --parallel=8 | n8n wall (s), median | Peak RSS (MiB), median | Verified |',
-		);
-		lines.push('|---|---|---:|---|---:|---:|---:|---:|---:|---:|---|');
-		const lftp8 = (security: Security): SmallRow | undefined =>
-			smallRows.find((r) => r.security === security && r.kind === 'lftp8');
-		for (const r of smallRows) {
-			const m = median(r.runs);
-			const ref = lftp8(r.security);
-			lines.push(
-				`| ${SECURITY_LABEL[r.security]} | ${r.client} | ${fmt(m, 2)} | ${r.runs.map((v) => v.toFixed(2)).join(', ')} | ${r.listRuns?.length ? fmt(median(r.listRuns), 2) : '–'} | ${fmt(SMALL_COUNT / m, 0)} | ${fmt(mbps(SMALL_COUNT * SMALL_BYTES, m), 1)} | ${ref ? (r.kind === 'lftp8' ? '1.00' : fmt(median(ref.runs) / m, 2)) : '–'} | ${r.wallRuns?.length ? fmt(median(r.wallRuns), 1) : '–'} | ${r.peakRssMiB?.length ? fmt(median(r.peakRssMiB), 0) : '–'} | ${r.verified} |`,
-			);
-		}
-		lines.push('');
-		return lines;
-	}
-
-	// ---- SFTP (sftp.ts)
-	const sftp = sftpReport();
-	lines.push(...sftp.lines);
-
-	// ---- targets
-	const targets: Target[] = [];
-	const findLarge = (
-		direction: string,
-		security: Security,
-		kind: LargeRow['kind'],
-	): LargeRow | undefined =>
-		largeRows.find((r) => r.direction === direction && r.security === security && r.kind === kind);
-	for (const direction of ['download', 'upload']) {
-		for (const security of SECURITIES) {
-			const node = findLarge(direction, security, 'node');
-			const ref = findLarge(direction, security, 'curl-disk');
-			if (!node || !ref) continue;
-			const ratio = ref.seconds / node.seconds;
-			targets.push({
-				target: `${BIG_LABEL} ${direction}, ${SECURITY_LABEL[security]}: ≥ 0.9 × curl-to-disk throughput`,
-				measured: `${ratio.toFixed(2)} × (${fmt(mbps(BIG_BYTES, node.seconds), 0)} vs ${fmt(mbps(BIG_BYTES, ref.seconds), 0)} MB/s)`,
-				pass: ratio >= 0.9,
-			});
-		}
-	}
-	for (const r of largeRows.filter((row) => row.kind === 'node')) {
-		const growth = r.peakRssMiB! - r.tinyPeakRssMiB!;
-		// An upload's peak can come from n8n's Read/Write Files from Disk node, which loads the file before the FTP
-		// node runs: the FTP node is then judged by how much RSS rose while it ran.
-		const peakElsewhere =
-			r.peakAt !== undefined && r.peakAt !== (r.direction === 'download' ? 'Download' : 'Upload');
-		targets.push({
-			target: `${BIG_LABEL} ${r.direction}, ${SECURITY_LABEL[r.security]}: peak RSS growth < ${RSS_GROWTH_LIMIT_MIB} MiB`,
-			measured: `${growth.toFixed(0)} MiB (${r.peakRssMiB!.toFixed(0)} vs ${r.tinyPeakRssMiB!.toFixed(0)} MiB, peak reached during ${r.peakAt ?? '?'}); rise while the FTP node ran: ${fmt(r.riseMiB, 0)} MiB`,
-			pass:
-				growth < RSS_GROWTH_LIMIT_MIB ||
-				(peakElsewhere && (r.riseMiB ?? Infinity) < RSS_GROWTH_LIMIT_MIB),
-		});
-	}
-	const findSmall = (security: Security, kind: SmallRow['kind']): SmallRow | undefined =>
-		smallRows.find((r) => r.security === security && r.kind === kind);
-	for (const security of SECURITIES) {
-		const node = findSmall(security, 'node8');
-		const ref = findSmall(security, 'lftp8');
-		if (!node || !ref) continue;
-		const n = median(node.runs);
-		const l = median(ref.runs);
-		targets.push({
-			target: `${SMALL_COUNT} × 16 KiB, ${SECURITY_LABEL[security]}: concurrency 8 faster than lftp mirror --parallel=8`,
-			measured: `${n.toFixed(2)} s vs ${l.toFixed(2)} s (${(l / n).toFixed(2)} ×)`,
-			pass: n < l,
-		});
-	}
-	for (const direction of ['download', 'upload']) {
-		const node = findLarge(direction, 'plain', 'node');
-		const builtin = findLarge(direction, 'plain', 'builtin');
-		if (!node || !builtin) continue;
-		const ratio = builtin.seconds / node.seconds;
-		targets.push({
-			target: `${BIG_LABEL} ${direction}, plain FTP: ≥ 2 × the built-in FTP node`,
-			measured: `${ratio.toFixed(2)} × (${node.seconds.toFixed(2)} s vs ${builtin.seconds.toFixed(2)} s)`,
-			pass: ratio >= 2,
-		});
-	}
-	{
-		const node = findSmall('plain', 'node8');
-		const builtin = findSmall('plain', 'builtin');
-		if (node && builtin) {
-			const ratio = median(builtin.runs) / median(node.runs);
-			targets.push({
-				target: `${SMALL_COUNT} × 16 KiB, plain FTP: ≥ 2 × the built-in FTP node (concurrency 8)`,
-				measured: `${ratio.toFixed(2)} × (${median(node.runs).toFixed(2)} s vs ${median(builtin.runs).toFixed(2)} s)`,
-				pass: ratio >= 2,
-			});
-		}
-	}
-	targets.push(...sftp.targets);
-	lines.push('## Targets');
+	const list = targets(summaries);
+	lines.push(`## Targets (${list.filter((t) => t.pass).length} of ${list.length} met)`);
 	lines.push('');
-	lines.push('| Target | Measured | Result |');
+	lines.push('| Target | Measured: median (min–max of the rounds) | Result |');
 	lines.push('|---|---|---|');
-	for (const t of targets)
-		lines.push(
-			`| ${t.target} | ${t.measured} | ${t.pass === undefined ? '–' : t.pass ? '**pass**' : '**miss**'} |`,
-		);
+	for (const t of list)
+		lines.push(`| ${t.target} | ${t.measured} | ${t.pass ? '**pass**' : '**miss**'} |`);
 	lines.push('');
-	if (notes.length) {
-		lines.push('## Notes from this run');
-		lines.push('');
-		for (const note of notes) lines.push(`- ${note}`);
-		lines.push('');
-	}
 	return lines.join('\n');
 }

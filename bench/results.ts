@@ -1,77 +1,19 @@
-/** The rows the workloads fill in and the report prints, and the arithmetic on them. */
-import type { Security } from './config';
+/** Every measurement of the run, and what the report makes of them: medians, spreads, per-round ratios. */
+import type { Case, Sample } from './cases';
 
-export interface LargeRow {
-	direction: 'download' | 'upload';
-	security: Security;
-	client: string;
-	kind: 'curl-null' | 'curl-disk' | 'lftp' | 'node' | 'builtin';
-	seconds: number;
-	/** n8n rows: the whole `n8n execute` process (start-up, migrations check, the other nodes). */
-	wallSeconds?: number;
-	peakRssMiB?: number;
-	tinyPeakRssMiB?: number;
-	/** VmRSS rise while the FTP node ran (see rssRiseKiB). */
-	riseMiB?: number;
-	/** When the peak VmRSS sample was taken (peakPhase). */
-	peakAt?: string;
-	verified: string;
-	/** The time of every round, s (the row's other values are those of the median round). */
-	runs?: number[];
+export interface Measurement {
+	key: string;
+	round: number;
+	sample: Sample;
 }
+export const measurements: Measurement[] = [];
 
-export interface SmallRow {
-	security: Security;
-	client: string;
-	kind: 'lftp8' | 'lftp1' | 'node1' | 'node8' | 'builtin';
-	runs: number[];
-	/** n8n rows: the List node's share of each run, s. */
-	listRuns?: number[];
-	wallRuns?: number[];
-	peakRssMiB?: number[];
-	verified: string;
+export interface Spread {
+	median: number;
+	min: number;
+	max: number;
+	count: number;
 }
-
-export const largeRows: LargeRow[] = [];
-/** Every round's rows, collapsed into `largeRows` by collapseLargeRuns. */
-export const largeRuns: LargeRow[] = [];
-
-/** One row per client and case: the median round's values, with every round's time in `runs`. */
-function collapse<T extends { seconds: number; runs?: number[] }>(
-	all: T[],
-	key: (run: T) => string,
-): T[] {
-	const groups = new Map<string, T[]>();
-	for (const run of all) groups.set(key(run), [...(groups.get(key(run)) ?? []), run]);
-	return [...groups.values()].map((runs) => {
-		const sorted = [...runs].sort((a, b) => a.seconds - b.seconds);
-		const middle = sorted[Math.floor((sorted.length - 1) / 2)];
-		return {
-			...middle,
-			seconds: median(runs.map((run) => run.seconds)),
-			runs: runs.map((run) => run.seconds),
-		};
-	});
-}
-
-export function collapseLargeRuns(): void {
-	largeRows.push(...collapse(largeRuns, (run) => `${run.direction}/${run.security}/${run.kind}`));
-	sftpLargeRows.push(...collapse(sftpLargeRuns, (run) => `${run.direction}/${run.kind}`));
-}
-
-/** The SFTP rows (sftp.ts): one sshd, so no security column; n8n's own ceiling is the reference. */
-export interface SftpLargeRow extends Omit<LargeRow, 'security' | 'kind'> {
-	kind: 'curl-null' | 'curl-disk' | 'sftp' | 'ceiling' | 'node' | 'builtin';
-}
-export const sftpLargeRuns: SftpLargeRow[] = [];
-export const sftpLargeRows: SftpLargeRow[] = [];
-
-export interface SftpSmallRow extends Omit<SmallRow, 'security' | 'kind'> {
-	kind: 'curl8' | 'sftp8' | 'sftp1' | 'ceiling' | 'node8' | 'builtin';
-}
-export const sftpSmallRows: SftpSmallRow[] = [];
-export const smallRows: SmallRow[] = [];
-export const notes: string[] = [];
 
 export function median(values: number[]): number {
 	const sorted = [...values].sort((a, b) => a - b);
@@ -79,8 +21,88 @@ export function median(values: number[]): number {
 	return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
+export function spread(values: number[]): Spread | undefined {
+	const finite = values.filter(Number.isFinite);
+	if (finite.length === 0) return undefined;
+	return {
+		median: median(finite),
+		min: Math.min(...finite),
+		max: Math.max(...finite),
+		count: finite.length,
+	};
+}
+
+export interface Summary {
+	case: Case;
+	samples: Sample[];
+	rounds: number[];
+	seconds: Spread;
+	/** This case's time ÷ n8n's ceiling's time, round by round (1.00: as fast as n8n itself moves the bytes). */
+	vsCeiling?: Spread;
+	/** n8n's built-in node's time ÷ this case's time, round by round (this node's rows; above 1: faster). */
+	vsBuiltin?: Spread;
+	/** 1 GiB rows in n8n: peak RSS minus that of the same workflow on 16 KiB, round by round. */
+	rssGrowth?: Spread;
+	rise?: Spread;
+	peakRss?: Spread;
+	wall?: Spread;
+	list?: Spread;
+	peakAt: string[];
+}
+
+/** Round by round: `of` divided by `by` where both ran in that round. */
+function perRound(of: Measurement[], by: Measurement[], invert = false): number[] {
+	return of.flatMap((m) => {
+		const other = by.find((b) => b.round === m.round);
+		if (!other) return [];
+		return [
+			invert ? other.sample.seconds / m.sample.seconds : m.sample.seconds / other.sample.seconds,
+		];
+	});
+}
+
+export function summarize(cases: Case[]): Summary[] {
+	const of = (key: string) => measurements.filter((m) => m.key === key);
+	return cases
+		.filter((c) => of(c.key).length > 0)
+		.map((c) => {
+			const mine = of(c.key);
+			const samples = mine.map((m) => m.sample);
+			const ceiling = of(`${c.workload}/ceiling`);
+			const builtin = of(`${c.workload}/builtin/${c.protocol}`);
+			const growth = samples.flatMap((s) =>
+				s.peakRssMiB !== undefined && s.baselineRssMiB !== undefined
+					? [s.peakRssMiB - s.baselineRssMiB]
+					: [],
+			);
+			const values = (pick: (s: Sample) => number | undefined) =>
+				spread(samples.flatMap((s) => (pick(s) === undefined ? [] : [pick(s)!])));
+			return {
+				case: c,
+				samples,
+				rounds: mine.map((m) => m.round),
+				seconds: spread(samples.map((s) => s.seconds))!,
+				vsCeiling: c.role === 'ceiling' ? undefined : spread(perRound(mine, ceiling)),
+				vsBuiltin: c.role === 'node' ? spread(perRound(mine, builtin, true)) : undefined,
+				rssGrowth: spread(growth),
+				rise: values((s) => s.riseMiB),
+				peakRss: values((s) => s.peakRssMiB),
+				wall: values((s) => s.wallSeconds),
+				list: values((s) => s.listSeconds),
+				peakAt: [...new Set(samples.flatMap((s) => (s.peakAt ? [s.peakAt] : [])))],
+			};
+		});
+}
+
 export function fmt(value: number | undefined, digits = 1): string {
 	return value === undefined || !Number.isFinite(value) ? '–' : value.toFixed(digits);
+}
+
+/** "1.05 (0.97–1.12)": a median with the spread of the rounds. */
+export function fmtSpread(value: Spread | undefined, digits = 2): string {
+	if (!value) return '–';
+	if (value.count === 1) return fmt(value.median, digits);
+	return `${fmt(value.median, digits)} (${fmt(value.min, digits)}–${fmt(value.max, digits)})`;
 }
 
 export const kib2mib = (kib: number): number => kib / 1024;

@@ -13,7 +13,7 @@
 #   5. stops vsftpd and sshd (by their PIDs) and removes bench/.work/ (BENCH_KEEP=1 keeps it), on success, error
 #      or Ctrl-C
 #
-# Environment: BENCH_KEEP=1 keep bench/.work; BENCH_REPEATS (default 3) repeats of the 2,000-file cases;
+# Environment: BENCH_KEEP=1 keep bench/.work; BENCH_ROUNDS (default 5) rounds of every case;
 # BENCH_BIG_MIB (default 1024) size of the large file; BENCH_ONLY: a comma-separated subset of ftp, sftp, large,
 # small (e.g. BENCH_ONLY=sftp or BENCH_ONLY=sftp,large; see config.ts).
 set -euo pipefail

@@ -1,31 +1,26 @@
 /**
- * The measurements of `npm run bench` (started by bench/run.sh, which installs the tools, starts vsftpd on
- * 127.0.0.1 and stops it afterwards). See BENCHMARKS.md for what is measured and why.
+ * The measurements of `npm run bench` (started by bench/run.sh, which installs the tools, starts vsftpd and sshd on
+ * 127.0.0.1 and stops them afterwards). See BENCHMARKS.md for what is measured and why.
  *
- * Everything below runs against that one vsftpd (plain FTP and explicit FTPS on the same port) and one OpenSSH sshd
- * (SFTP, serving the same folder) and writes into one scratch folder (bench/.work: the FTP root, n8n's user folder
- * with its binary data store, curl's, lftp's and sftp's downloads), so all clients read and write the same disk.
- *
- *   config.ts     what bench/run.sh passes in, the sizes, the folders
- *   processes.ts  measured processes (wall time, peak RSS from /proc), sync, SHA-256
- *   clients.ts    curl and lftp
- *   n8nRuns.ts    this package in a real n8n through the n8n driver (tools/n8n.ts), each `n8n execute` measured
- *   workloads.ts  the test data, the workflows and the cases
- *   sftp.ts       the SFTP cases (sshd; curl, OpenSSH's sftp, the built-in node, n8n's own ceiling), in the same rounds
- *   results.ts    the rows; report.ts the markdown
+ *   config.ts          what bench/run.sh passes in, the sizes, the folders, the rounds
+ *   processes.ts       measured processes (wall time, peak RSS from /proc), sync, SHA-256
+ *   data.ts            the test data, the checks of what arrived, the state each measurement starts from
+ *   n8nRuns.ts         this package in a real n8n through the n8n driver (tools/n8n.ts), each `n8n execute` measured
+ *   cases.ts           the cases inside n8n: n8n's own ceiling, this node, the built-in node
+ *   clients.ts         curl, lftp, OpenSSH's sftp; referenceCases.ts the cases they run
+ *   results.ts         medians, spreads, round-by-round ratios; report.ts the markdown
  */
 import { existsSync, promises as fsp } from 'fs';
 import * as path from 'path';
 
+import { WORKLOADS, n8nCases, smokeTest, workflowSpecs, type Case, type Workload } from './cases';
 import {
 	BIG_BYTES,
-	BIG_LABEL,
 	DL,
-	LARGE_REPEATS,
 	LOGS,
-	REPEATS,
-	REPO,
 	RESULTS,
+	REPO,
+	ROUNDS,
 	RUN,
 	SMALL_COUNT,
 	SSHD_PID,
@@ -33,12 +28,47 @@ import {
 	VSFTPD_PID,
 	log,
 } from './config';
+import { createData, settle } from './data';
 import { declaredOptions, setUpN8n } from './n8nRuns';
 import { killChildren } from './processes';
+import { referenceCases } from './referenceCases';
 import { report, treeState } from './report';
-import { collapseLargeRuns, largeRows, sftpLargeRows, sftpSmallRows, smallRows } from './results';
-import { createSftpData, sftpLargeFile, sftpManyRound, sftpWorkflowSpecs } from './sftp';
-import { createData, largeFile, manySmallFiles, smokeTest, workflowSpecs } from './workloads';
+import { fmt, measurements, summarize } from './results';
+
+const SOURCE: Record<Workload, 'big' | 'many'> = {
+	bigDown: 'big',
+	bigUp: 'big',
+	manyDown: 'many',
+	manyUp: 'many',
+};
+
+/**
+ * Every case once per round, workload by workload, the order reversed every other round (so that no case always
+ * follows the same neighbour), each starting from the same state (settle).
+ */
+async function rounds(cases: Case[]): Promise<void> {
+	const workloads = WORKLOADS.filter((w) => (w.startsWith('big') ? RUN.large : RUN.small));
+	for (let round = 1; round <= ROUNDS; round++) {
+		for (const workload of workloads) {
+			const due = cases.filter(
+				(c) =>
+					c.workload === workload &&
+					!(c.firstRoundOnly && round > 1) &&
+					!(
+						c.firstRoundOnly &&
+						c.workload === 'bigUp' &&
+						process.env.BENCH_SFTP_BUILTIN_UPLOAD === 'off'
+					),
+			);
+			for (const c of round % 2 ? due : [...due].reverse()) {
+				await settle(SOURCE[workload]);
+				const sample = await c.run();
+				measurements.push({ key: c.key, round, sample });
+				log(`round ${round}/${ROUNDS} ${c.key}: ${fmt(sample.seconds, 2)} s`);
+			}
+		}
+	}
+}
 
 async function main(): Promise<void> {
 	const started = new Date();
@@ -49,31 +79,22 @@ async function main(): Promise<void> {
 
 	log('creating the test data');
 	await createData();
-	await createSftpData();
 
+	const protocols = [
+		...(RUN.ftp ? (['ftp', 'ftps'] as const) : []),
+		...(RUN.sftp ? (['sftp'] as const) : []),
+	];
+	const cases = [...n8nCases(protocols), ...referenceCases(protocols)];
 	log('building and packing the package, loading it into a fresh n8n user folder');
-	const specs = [...workflowSpecs(), ...sftpWorkflowSpecs()];
 	const tree = treeState();
-	const { tgz } = await setUpN8n(specs, smokeTest);
+	const { tgz } = await setUpN8n(workflowSpecs, async () => await smokeTest(protocols[0]));
 	const options = declaredOptions();
-	const engineOptions = (options.download ?? []).includes('concurrency');
 	const engineEvidence = `options declared by the packed node: Download ${(options.download ?? []).join(', ') || 'none'}; Upload ${(options.upload ?? []).join(', ') || 'none'}`;
-	log(
-		`transfer-engine options in the packed build: ${engineOptions ? 'yes' : 'no'} (${engineEvidence})`,
-	);
 
-	if (RUN.large) {
-		for (let round = 1; round <= LARGE_REPEATS; round++) {
-			log(`${BIG_LABEL} files: round ${round} of ${LARGE_REPEATS}`);
-			if (RUN.ftp) await largeFile();
-			if (RUN.sftp) await sftpLargeFile(round);
-		}
-		collapseLargeRuns();
-	}
-	if (RUN.small) await manySmallFiles(RUN.ftp, RUN.sftp ? sftpManyRound : undefined);
+	await rounds(cases);
 
 	const seconds = (Date.now() - t0) / 1000;
-	const markdown = report({ started, seconds, tgz, engineOptions, engineEvidence, tree });
+	const markdown = report({ started, seconds, tgz, engineEvidence, tree, cases });
 	const stamp = started.toISOString().replace(/[:.]/g, '-');
 	await fsp.writeFile(path.join(RESULTS, 'latest.md'), markdown + '\n');
 	await fsp.writeFile(path.join(RESULTS, `${stamp}.md`), markdown + '\n');
@@ -85,12 +106,13 @@ async function main(): Promise<void> {
 				seconds,
 				bigBytes: BIG_BYTES,
 				smallCount: SMALL_COUNT,
-				repeats: REPEATS,
-				engineOptions,
-				largeRows,
-				smallRows,
-				sftpLargeRows,
-				sftpSmallRows,
+				rounds: ROUNDS,
+				measurements,
+				summaries: summarize(cases).map(({ case: c, ...rest }) => ({
+					key: c.key,
+					client: c.client,
+					...rest,
+				})),
 			},
 			null,
 			2,
