@@ -152,12 +152,20 @@ export class SftpRequests {
 		}
 	}
 
-	/** Reads up to `length` bytes at `position`; 0 bytes means the end of the file. Use within `watched`. */
-	async read(handle: Buffer, position: number, length: number): Promise<Buffer> {
-		return await new Promise<Buffer>((resolve, reject) => {
-			const buffer = Buffer.allocUnsafe(length);
-			this.sftp.read(handle, buffer, 0, length, position, (error, bytesRead) =>
-				error ? reject(error) : resolve(buffer.subarray(0, bytesRead)),
+	/**
+	 * Reads up to `length` bytes at `position` into `buffer` from `at`, and answers how many arrived; 0 means the end
+	 * of the file. Use within `watched`.
+	 */
+	async readInto(
+		handle: Buffer,
+		buffer: Buffer,
+		at: number,
+		length: number,
+		position: number,
+	): Promise<number> {
+		return await new Promise<number>((resolve, reject) => {
+			this.sftp.read(handle, buffer, at, length, position, (error, bytesRead) =>
+				error ? reject(error) : resolve(bytesRead),
 			);
 		});
 	}

@@ -1,5 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
 
+import { DEFAULTS } from '../defaults';
 import type { SftpRequests } from './requests';
 
 /**
@@ -10,7 +11,10 @@ import type { SftpRequests } from './requests';
 export const CHUNK_BYTES = 64 * 1024;
 export const REQUESTS_IN_FLIGHT = 32;
 
-/** Bytes asked for but not yet handed on, in each direction: bounds a transfer's memory whatever the chunk size. */
+/**
+ * Bytes asked for but not yet handed on, in each direction: bounds a transfer's memory whatever the chunk size (a
+ * download holds at most this plus the piece being handed on, see PIECE_BYTES).
+ */
 export const BYTES_IN_FLIGHT = 2 * 1024 * 1024;
 export const MAX_CHUNK_BYTES = 64 * 1024;
 
@@ -91,6 +95,20 @@ export async function readPipelined(
 	});
 }
 
+/**
+ * The largest piece handed on: n8n's filesystem store writes each piece with one awaited write, so pieces of 1 MiB
+ * keep it fast. Reads land directly in these pieces (no buffer per read, and the PassThrough after us finds one
+ * piece and need not concatenate): every buffer allocated for a download is one n8n keeps, so the garbage V8 has to
+ * collect is halved (see test/unit/memoryReads.test.ts).
+ */
+export const PIECE_BYTES = DEFAULTS.transferBufferBytes;
+
+/** A piece being filled by consecutive reads; handed on (and never written again) once its reads all answered. */
+interface Piece {
+	buffer: Buffer;
+	filled: number;
+}
+
 async function readInOrder(
 	requests: SftpRequests,
 	handle: Buffer,
@@ -104,40 +122,66 @@ async function readInOrder(
 		4,
 		Math.min(REQUESTS_IN_FLIGHT, Math.floor(BYTES_IN_FLIGHT / chunkBytes)),
 	);
+	const maxSlots = Math.max(1, Math.floor(PIECE_BYTES / chunkBytes));
 	// Starts with one request and doubles with every full chunk (up to maxRequests): a small file costs one or two
-	// reads, not a volley of requests past its end, and a large one reaches full speed after a few chunks.
+	// reads, not a volley of requests past its end, and a large one reaches full speed after a few chunks. A piece
+	// has room for the requests of one window, so a small file is not given a 1 MiB buffer.
 	let window = 1;
-	const inFlight: Array<{ position: number; data: Promise<Buffer> }> = [];
+	let issuing: Piece | undefined;
+	let issuingUsed = 0;
+	const inFlight: Array<{ position: number; piece: Piece; at: number; data: Promise<number> }> = [];
 	const request = () => {
+		if (issuing === undefined || issuingUsed === issuing.buffer.length) {
+			const slots = Math.min(maxSlots, window);
+			issuing = { buffer: Buffer.allocUnsafe(slots * chunkBytes), filled: 0 };
+			issuingUsed = 0;
+		}
 		const position = next;
+		const at = issuingUsed;
 		next += chunkBytes;
-		const data = requests.read(handle, position, chunkBytes);
+		issuingUsed += chunkBytes;
+		const data = requests.readInto(handle, issuing.buffer, at, chunkBytes, position);
 		// Answers are awaited in order; a failure of a later one must not go unhandled meanwhile.
 		data.catch(() => undefined);
-		inFlight.push({ position, data });
+		inFlight.push({ position, piece: issuing, at, data });
+	};
+	const handOn = async (piece: Piece) => {
+		// A piece handed on before all its room was asked for is closed: no later read may land in it.
+		if (issuing === piece) issuing = undefined;
+		if (piece.filled === 0) return;
+		onBytes(piece.filled);
+		await deliver(destination, piece.buffer.subarray(0, piece.filled));
+		onBytes(0);
 	};
 	try {
 		for (;;) {
 			while (inFlight.length < window) request();
-			const { position, data } = inFlight.shift()!;
-			const chunk = await data;
-			if (chunk.length === 0) {
+			const { position, piece, at, data } = inFlight.shift()!;
+			const count = await data;
+			// An answer is progress for the watchdog, even while its piece waits for the rest of its reads.
+			onBytes(0);
+			piece.filled = at + count;
+			const last = inFlight.length === 0 || inFlight[0].piece !== piece;
+			if (count === chunkBytes) {
+				window = Math.min(maxRequests, window * 2);
+				if (last) await handOn(piece);
+				continue;
+			}
+			// A short read (or 0 bytes: the end): the requests after it start too far on. They are let finish before
+			// this piece is handed on, so nothing writes into a buffer the destination holds; then reading goes on
+			// from where this one ended, into a new piece.
+			await Promise.allSettled(inFlight.splice(0).map(async (pending) => await pending.data));
+			issuing = undefined;
+			await handOn(piece);
+			if (count === 0) {
 				await flushed(destination);
 				return;
 			}
-			onBytes(chunk.length);
-			await deliver(destination, chunk);
-			onBytes(0);
-			if (chunk.length < chunkBytes) {
-				// The requests after a short read start too far on: ask again from where this one ended.
-				await Promise.allSettled(inFlight.splice(0).map(async (pending) => await pending.data));
-				next = position + chunk.length;
-			} else {
-				window = Math.min(maxRequests, window * 2);
-			}
+			next = position + count;
 		}
 	} finally {
-		// Answers still on their way are not awaited: the handle is closed by the caller.
+		// Answers still on their way are not awaited: the handle is closed by the caller, and the pieces they
+		// write into were never handed on.
 		inFlight.splice(0);
 	}
 }
