@@ -12,7 +12,7 @@ import {
 	retriesOption,
 	shownFor,
 } from './fields';
-import { operationInput } from './operationInput';
+import { nodeParameter, operationInput } from './operationInput';
 
 const fileToDownload = {
 	placeholder: '/inbound/orders.csv',
@@ -49,11 +49,15 @@ export async function execute(
 	use: UseSession,
 	itemIndex: number,
 ): Promise<INodeExecutionData[]> {
-	const binaryPropertyName = this.getNodeParameter('binaryPropertyName', itemIndex) as string;
+	const binaryPropertyName = nodeParameter(this, 'binaryPropertyName', itemIndex) as string;
 	const { path, options } = operationInput(this, itemIndex, 'download');
+	const listed = this.getInputData()[itemIndex]?.json;
 	const { json, binary } = await use(
 		async (session) =>
-			await downloadToBinary(this, session, path, options as DownloadToBinaryOptions),
+			await downloadToBinary(this, session, path, {
+				...(options as DownloadToBinaryOptions),
+				listed,
+			}),
 	);
 	return [{ json, binary: { [binaryPropertyName]: binary }, pairedItem: { item: itemIndex } }];
 }

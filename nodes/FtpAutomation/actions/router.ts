@@ -8,6 +8,7 @@ import * as createFolder from './createFolder.operation';
 import * as deleteOperation from './delete.operation';
 import * as download from './download.operation';
 import * as list from './list.operation';
+import { nodeParameter } from './operationInput';
 import * as rename from './rename.operation';
 import type { FtpOperation, OperationExecute } from './types';
 import * as upload from './upload.operation';
@@ -70,7 +71,9 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 		// The item's own part of the log: what its connections did for it (the first use of each also shows
 		// connecting and logging in).
 		const itemLog: string[] = [];
-		const use: UseSession = async (work) => await pool.use(work, (lines) => itemLog.push(...lines));
+		const withLog = nodeParameter(this, 'options.includeConnectionLog', itemIndex, false) === true;
+		const use: UseSession = async (work) =>
+			await pool.use(work, withLog ? (lines) => itemLog.push(...lines) : undefined);
 		try {
 			results[itemIndex] = await execute.call(this, use, itemIndex);
 		} catch (error) {
@@ -83,7 +86,7 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 				{ json: { error: nodeError.message }, pairedItem: { item: itemIndex } },
 			];
 		}
-		if (this.getNodeParameter('options.includeConnectionLog', itemIndex, false) === true) {
+		if (withLog) {
 			for (const result of results[itemIndex]) result.json.connectionLog = itemLog;
 		}
 	};

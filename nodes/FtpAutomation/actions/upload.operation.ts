@@ -12,7 +12,7 @@ import {
 	retriesOption,
 	shownFor,
 } from './fields';
-import { operationInput } from './operationInput';
+import { nodeParameter, operationInput } from './operationInput';
 
 const fileToWrite = {
 	placeholder: '/outbound/report.csv',
@@ -128,15 +128,15 @@ export async function execute(
 		atomicUpload?: boolean;
 		retries?: number;
 	};
-	const text = this.getNodeParameter('binaryData', itemIndex)
+	const text = nodeParameter(this, 'binaryData', itemIndex)
 		? undefined
-		: Buffer.from(this.getNodeParameter('fileContent', itemIndex) as string, 'utf8');
+		: Buffer.from(nodeParameter(this, 'fileContent', itemIndex) as string, 'utf8');
 	const openSource =
 		text === undefined
 			? binaryInputSource.call(
 					this,
 					itemIndex,
-					this.getNodeParameter('binaryPropertyName', itemIndex) as string,
+					nodeParameter(this, 'binaryPropertyName', itemIndex) as string,
 				)
 			: async () => Readable.from(text);
 	const result = await use(

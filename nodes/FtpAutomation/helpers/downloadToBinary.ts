@@ -22,6 +22,8 @@ export interface DownloadToBinaryOptions {
 	retries?: number;
 	/** n8n's binary data store (default: as the environment of this n8n process sets it up). */
 	store?: BinaryStore;
+	/** What a listing said about the file (List's output item, the trigger's entry): its size spares asking for it. */
+	listed?: IDataObject;
 }
 
 /** What a download must know of n8n's binary data store: the most it takes per file, if it has a limit. */
@@ -74,6 +76,16 @@ export function tooLargeForStore(remotePath: string, store: Required<BinaryStore
 		`"${remotePath}" is larger than ${mebibytes(store.maxFileBytes)}, the most n8n keeps per file in its database (binary data mode "database", the default in queue mode): the download was stopped there and the file left where it is on the server`,
 		`Raise ${store.limitVariable} (in MiB, at most ${DATABASE_MODE_MAX_MIB}) on the main process and every worker, or keep binary data on disk with N8N_DEFAULT_BINARY_DATA_MODE=filesystem and N8N_BINARY_DATA_STORAGE_PATH on a folder all of them share.`,
 	);
+}
+
+/** The size `listed` gives for exactly this file, if it gives a usable one. */
+export function listedSizeOf(
+	listed: IDataObject | undefined,
+	remotePath: string,
+): number | undefined {
+	if (listed?.path !== remotePath || listed.type !== 'file') return undefined;
+	const size = listed.size;
+	return typeof size === 'number' && Number.isSafeInteger(size) && size >= 0 ? size : undefined;
 }
 
 /**
@@ -140,7 +152,10 @@ export async function downloadToBinary(
 				fileName,
 				mimeType,
 			),
-		{ retries: options.retries ?? DEFAULTS.retries },
+		{
+			retries: options.retries ?? DEFAULTS.retries,
+			listedSize: listedSizeOf(options.listed, remotePath),
+		},
 	).catch(async (error: unknown) => {
 		if (!exceeded || maxFileBytes === undefined) return await Promise.reject(error);
 		return await Promise.reject(

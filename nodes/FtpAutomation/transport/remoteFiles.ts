@@ -13,14 +13,19 @@ import type { WalkLimits } from './walk/walkLimits';
  * `session.resolve`, which rejects unsafe input) and throws only RemoteFailure.
  */
 
-/** Streams a remote file into `consume`, verified and resumed after transient failures (see VerifiedDownload). */
+/**
+ * Streams a remote file into `consume`, verified and resumed after transient failures (see VerifiedDownload).
+ * `listedSize`: the size a listing just gave for this very path, checked against the server only if it does not match.
+ */
 export async function downloadFile<T>(
 	session: RemoteSession,
 	path: string,
 	consume: (stream: Readable) => Promise<T>,
-	options: { retries?: number } = {},
+	options: { retries?: number; listedSize?: number } = {},
 ): Promise<DownloadResult<T>> {
-	return await new VerifiedDownload(session, path, consume).run(options.retries ?? 0);
+	return await new VerifiedDownload(session, path, consume, options.listedSize).run(
+		options.retries ?? 0,
+	);
 }
 
 /** Uploads what `openSource` streams, never leaving a partial file under the target's name (see SafeUpload). */

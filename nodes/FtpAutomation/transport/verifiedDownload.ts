@@ -33,6 +33,8 @@ export class VerifiedDownload<T> {
 	/** Asked once, before the first byte: a resumed attempt continues the same file. */
 	private expectedSize: number | undefined;
 	private sizeAsked = false;
+	/** The expected size came from a listing, not from the server just now: a mismatch is checked with it once. */
+	private sizeFromListing = false;
 	private consumed: Promise<T> | undefined;
 	private storeFailure: unknown;
 	private abandoned = false;
@@ -42,6 +44,8 @@ export class VerifiedDownload<T> {
 		private readonly session: RemoteSession,
 		private readonly path: string,
 		private readonly consume: (stream: Readable) => Promise<T>,
+		/** The file's size as a listing just gave it: saves asking the server before every file of a listing. */
+		private readonly listedSize?: number,
 	) {
 		// Failures are reported by the promises below; this only keeps an early one from crashing the process.
 		this.output.on('error', () => undefined);
@@ -105,7 +109,8 @@ export class VerifiedDownload<T> {
 		if (this.storeFailure !== undefined)
 			throw new RemoteFailure('transfer', 'n8n could not store the data', '');
 		if (!this.sizeAsked) {
-			this.expectedSize = await connection.size(this.path);
+			this.sizeFromListing = this.listedSize !== undefined && connection.capabilities.size;
+			this.expectedSize = this.sizeFromListing ? this.listedSize : await connection.size(this.path);
 			this.sizeAsked = true;
 		}
 		const resumeAt = this.received;
@@ -132,9 +137,26 @@ export class VerifiedDownload<T> {
 		this.session.note(
 			`Downloaded "${this.path}"${resumeAt > 0 ? ` from byte ${resumeAt}` : ''}: ${sink.bytes} bytes in ${Date.now() - started} ms`,
 		);
+		if (this.sizeFromListing && this.received !== this.expectedSize)
+			await this.checkListedSize(connection);
 		if (this.expectedSize !== undefined && this.received < this.expectedSize) {
 			throw new TransientFailure(
 				`the transfer ended after ${this.received} of the ${this.expectedSize} bytes the server announced`,
+			);
+		}
+	}
+
+	/**
+	 * The file may have changed since it was listed, or the transfer was cut short: only the server's size now tells.
+	 * Asked once; from then on the download is judged by it as if it had been asked first.
+	 */
+	private async checkListedSize(connection: RemoteConnection): Promise<void> {
+		const listed = this.expectedSize;
+		this.sizeFromListing = false;
+		this.expectedSize = await connection.size(this.path);
+		if (this.expectedSize === this.received) {
+			this.session.note(
+				`"${this.path}" was listed with ${listed} bytes; the server now says ${this.expectedSize}, as many as arrived: the file changed after the listing`,
 			);
 		}
 	}

@@ -52,7 +52,11 @@ async function toItems(
 			continue;
 		}
 		const downloaded = await use(
-			async (session) => await downloadToBinary(context, session, file.entry.path, options),
+			async (session) =>
+				await downloadToBinary(context, session, file.entry.path, {
+					...options,
+					listed: { ...file.entry },
+				}),
 		).then(
 			(result) => result,
 			(error: unknown) => ({ error }),
