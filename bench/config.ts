@@ -43,6 +43,11 @@ export const ROUNDS = Math.max(
 		process.env.BENCH_ROUNDS ?? process.env.BENCH_REPEATS ?? process.env.BENCH_LARGE_REPEATS ?? 5,
 	),
 );
+/** BENCH_PROFILE: case keys (e.g. `manyDown/node/ftp`) to run once each under --cpu-prof instead of the rounds. */
+export const PROFILE = (process.env.BENCH_PROFILE ?? '')
+	.split(',')
+	.map((key) => key.trim())
+	.filter(Boolean);
 /** Concurrency of this node's List/Download/Upload on the 2,000 files, and the parallelism of the references. */
 export const PARALLEL = 8;
 /**

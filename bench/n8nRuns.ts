@@ -63,19 +63,31 @@ export interface WorkflowRun {
 	wallMs: number;
 	peakRssKiB: number;
 	rssSamples: Array<[number, number]>;
+	pid: number;
+	endedAt: number;
 }
 
 let executionCounter = 0;
+/** Environment added to every `n8n execute` (the profiling mode sets N8N_NODE_FLAGS=--cpu-prof …). */
+let extraEnvironment: Record<string, string> = {};
+export function setExtraEnvironment(env: Record<string, string>): void {
+	extraEnvironment = env;
+}
+
+/** Told of every finished `n8n execute` (the profiling mode collects them). */
+let executionListener: ((execution: WorkflowRun) => void) | undefined;
+export function onExecution(listener: ((execution: WorkflowRun) => void) | undefined): void {
+	executionListener = listener;
+}
 
 export async function execute(id: string): Promise<WorkflowRun> {
 	executionCounter++;
 	const out = path.join(LOGS, `${String(executionCounter).padStart(3, '0')}-${id}.out`);
 	// Started as the driver starts every n8n command, but measured (peak RSS, RSS samples) and stdout kept in a file.
-	const { command, args, cwd, env } = await n8n().invocation([
-		'execute',
-		`--id=${id}`,
-		'--rawOutput',
-	]);
+	const { command, args, cwd, env } = await n8n().invocation(
+		['execute', `--id=${id}`, '--rawOutput'],
+		extraEnvironment,
+	);
 	const result = await runCommand(command, args, {
 		env,
 		cwd,
@@ -97,7 +109,16 @@ export async function execute(id: string): Promise<WorkflowRun> {
 			`n8n execute --id=${id} failed (exit ${result.code ?? result.signal}): ${error?.message ?? 'no run JSON'}${error?.description ? `\n${error.description}` : ''}\n--- stdout (end) ---\n${result.stdout.slice(-3000)}\n--- stderr (end) ---\n${result.stderr.slice(-3000)}`,
 		);
 	}
-	return { run, wallMs: result.ms, peakRssKiB: result.peakRssKiB, rssSamples: result.rssSamples };
+	const execution: WorkflowRun = {
+		run,
+		wallMs: result.ms,
+		peakRssKiB: result.peakRssKiB,
+		rssSamples: result.rssSamples,
+		pid: result.pid,
+		endedAt: result.endedAt,
+	};
+	executionListener?.(execution);
+	return execution;
 }
 
 export function nodeRun(run: RunJson, node: string): NodeRun {

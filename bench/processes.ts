@@ -18,6 +18,9 @@ export interface Finished {
 	peakRssKiB: number;
 	/** VmRSS samples of the process: [Date.now(), KiB]. */
 	rssSamples: Array<[number, number]>;
+	pid: number;
+	/** Date.now() when the process had ended. */
+	endedAt: number;
 }
 
 const children = new Set<number>();
@@ -116,7 +119,17 @@ export function runCommand(
 				await fsp.writeFile(options.stdoutFile, buffer);
 				stdout = buffer.toString();
 			}
-			resolve({ code, signal, stdout, stderr, ms, peakRssKiB: peak, rssSamples });
+			resolve({
+				code,
+				signal,
+				stdout,
+				stderr,
+				ms,
+				peakRssKiB: peak,
+				rssSamples,
+				pid,
+				endedAt: Date.now(),
+			});
 		});
 	});
 }

@@ -9,6 +9,7 @@
  *   cases.ts           the cases inside n8n: n8n's own ceiling, this node, the built-in node
  *   clients.ts         curl, lftp, OpenSSH's sftp; referenceCases.ts the cases they run
  *   results.ts         medians, spreads, round-by-round ratios; report.ts the markdown
+ *   profile.ts         BENCH_PROFILE: named cases once under --cpu-prof, where the CPU went while the nodes ran
  */
 import { existsSync, promises as fsp } from 'fs';
 import * as path from 'path';
@@ -18,6 +19,7 @@ import {
 	BIG_BYTES,
 	DL,
 	LOGS,
+	PROFILE,
 	RESULTS,
 	REPO,
 	ROUNDS,
@@ -31,6 +33,7 @@ import {
 import { createData, settle } from './data';
 import { declaredOptions, setUpN8n } from './n8nRuns';
 import { killChildren } from './processes';
+import { profileCases } from './profile';
 import { referenceCases } from './referenceCases';
 import { report, treeState } from './report';
 import { fmt, measurements, summarize } from './results';
@@ -91,6 +94,11 @@ async function main(): Promise<void> {
 	const options = declaredOptions();
 	const engineEvidence = `options declared by the packed node: Download ${(options.download ?? []).join(', ') || 'none'}; Upload ${(options.upload ?? []).join(', ') || 'none'}`;
 
+	if (PROFILE.length) {
+		const stamp = started.toISOString().replace(/[:.]/g, '-');
+		await profileCases(cases, PROFILE, path.join(RESULTS, `profile-${stamp}.md`));
+		return;
+	}
 	await rounds(cases);
 
 	const seconds = (Date.now() - t0) / 1000;

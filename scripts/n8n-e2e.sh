@@ -223,6 +223,11 @@ cmd_n8n() {
 		local name=${N8N_ENVIRONMENT%%=*}
 		[[ -n ${!name:-} ]] || export "${N8N_ENVIRONMENT?}"
 	fi
+	# N8N_NODE_FLAGS: flags for node itself that NODE_OPTIONS refuses (the bench's profiling mode: --cpu-prof ...).
+	if [[ -n ${N8N_NODE_FLAGS:-} ]]; then
+		# shellcheck disable=SC2086 # several flags, split on purpose
+		PATH=$NODE_BIN:$PATH exec node $N8N_NODE_FLAGS "$BIN" "$@"
+	fi
 	PATH=$NODE_BIN:$PATH exec "$BIN" "$@"
 }
 
