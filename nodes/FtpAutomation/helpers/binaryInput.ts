@@ -28,8 +28,21 @@ export function binaryInputSource(
 		);
 	}
 	const id = binary.id;
-	// Read in large chunks: fewer, larger writes to the data connection (1 GiB plain FTP upload: 2.8 s with n8n's
-	// default 64 KiB chunks, 2.0 s with 1 MiB).
-	if (id) return async () => await this.helpers.getBinaryStream(id, TRANSFER_BUFFER_BYTES);
+	const chunkBytes = readChunkBytes(binary.bytes);
+	if (id) return async () => await this.helpers.getBinaryStream(id, chunkBytes);
 	return async () => Readable.from(await this.helpers.getBinaryDataBuffer(itemIndex, propertyName));
+}
+
+const SMALLEST_CHUNK_BYTES = 64 * 1024;
+
+/**
+ * How much to read from n8n's store at a time. Large chunks mean fewer, larger writes to the data connection (1 GiB
+ * plain FTP upload: 2.8 s with n8n's default 64 KiB chunks, 2.0 s with 1 MiB), but a file stream allocates a whole
+ * chunk for every read, also for a 16 KiB file: 2,000 small uploads made 2 GiB of garbage, 8–9 % of the n8n
+ * process's CPU in garbage collection. So a file n8n knows to be small gets a chunk its size (at least 64 KiB).
+ */
+export function readChunkBytes(fileBytes: unknown): number {
+	if (typeof fileBytes !== 'number' || !Number.isSafeInteger(fileBytes) || fileBytes < 0)
+		return TRANSFER_BUFFER_BYTES;
+	return Math.min(TRANSFER_BUFFER_BYTES, Math.max(SMALLEST_CHUNK_BYTES, fileBytes));
 }
