@@ -53,16 +53,7 @@ async function rounds(cases: Case[]): Promise<void> {
 	const workloads = WORKLOADS.filter((w) => (w.startsWith('big') ? RUN.large : RUN.small));
 	for (let round = 1; round <= ROUNDS; round++) {
 		for (const workload of workloads) {
-			const due = cases.filter(
-				(c) =>
-					c.workload === workload &&
-					!(c.firstRoundOnly && round > 1) &&
-					!(
-						c.firstRoundOnly &&
-						c.workload === 'bigUp' &&
-						process.env.BENCH_SFTP_BUILTIN_UPLOAD === 'off'
-					),
-			);
+			const due = cases.filter((c) => c.workload === workload && !(c.firstRoundOnly && round > 1));
 			for (const c of round % 2 ? due : [...due].reverse()) {
 				await settle(SOURCE[workload]);
 				const sample = await c.run();
