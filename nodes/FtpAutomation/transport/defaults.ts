@@ -34,4 +34,14 @@ export const DEFAULTS = {
 	 * (measured: 1 GiB over FTPS, 159 MB/s with 16 KiB, 372 MB/s with 1 MiB). At most this much per running transfer.
 	 */
 	transferBufferBytes: 1024 * 1024,
+	/** Selection (List and the trigger), as the options show them when added: seconds, bytes, the marker's name. */
+	selectionMinAgeSeconds: 60,
+	selectionMaxAgeSeconds: 86_400,
+	selectionMinSizeBytes: 1,
+	selectionMaxSizeBytes: 104_857_600,
+	selectionDoneFile: '{name}.done',
+	selectionHideDoneFiles: true,
+	/** List: everything unless Return All is turned off, then this many. */
+	listReturnAll: true,
+	listLimit: 50,
 } as const;

@@ -19,6 +19,14 @@ export { explainSftpFailure, toSftpSettings, type SftpSettings } from './sftp';
 export { globFilter, type IncludeEntries, type ListEntry } from './listing';
 export type { ConnectionSettings } from './protocols';
 export {
+	isFolderMarker,
+	selectEntries,
+	sortEntries,
+	type SelectionRules,
+	type SortBy,
+	type SortDirection,
+} from './selection';
+export {
 	createFolder,
 	deleteFile,
 	deleteFolder,

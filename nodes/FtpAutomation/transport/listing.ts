@@ -18,6 +18,8 @@ export interface ListEntry {
 	owner: string | null;
 	group: string | null;
 	target?: string;
+	/** The marker that released this file, when a Done File rule selected it (see selection.ts). */
+	doneFile?: string;
 }
 
 /** A listed entry as the node outputs it. */

@@ -1,0 +1,216 @@
+import { RemoteFailure } from './failures';
+import { globFilter, type ListEntry } from './listing';
+import { joinPath, parentOf } from './paths';
+
+/**
+ * Which listed entries List outputs and the trigger considers: the rules of the Filter, Exclude, age, size and Done
+ * File options, written once for both nodes and every protocol. Pure: it decides on a walk's output alone.
+ */
+export interface SelectionRules {
+	filter?: string;
+	exclude?: string;
+	/** Seconds since the modification time, by n8n's clock. */
+	minAge?: number;
+	maxAge?: number;
+	/** Bytes. */
+	minSize?: number;
+	maxSize?: number;
+	/** The marker's name beside the file: `{name}` is the file's name, `{base}` the name without its last extension. */
+	doneFile?: string;
+	/** Whether markers are left out of the output (the default). */
+	hideDoneFiles?: boolean;
+}
+
+const NAME = '{name}';
+const BASE = '{base}';
+const PLACEHOLDER = /\{name\}|\{base\}/g;
+
+/** Whether a rule of this number option is in force: the option was added and holds a number. */
+function given(value: number | undefined): value is number {
+	return typeof value === 'number' && !Number.isNaN(value);
+}
+
+/**
+ * Exclude's globs, one per comma or line. A comma inside braces belongs to its glob (`*.{tmp,part}` is one glob), so
+ * the split happens only outside braces.
+ */
+export function splitGlobs(globs: string | undefined): string[] {
+	const parts: string[] = [];
+	let depth = 0;
+	let current = '';
+	for (const character of globs ?? '') {
+		if (character === '{') depth += 1;
+		if (character === '}' && depth > 0) depth -= 1;
+		if ((character === ',' && depth === 0) || character === '\n' || character === '\r') {
+			parts.push(current);
+			current = '';
+			continue;
+		}
+		current += character;
+	}
+	parts.push(current);
+	return parts.map((part) => part.trim()).filter((part) => part !== '');
+}
+
+/** A test against the path relative to the listed folder: true when any of Exclude's globs matches it. */
+export function excludeFilter(globs: string | undefined): (relativePath: string) => boolean {
+	const tests = splitGlobs(globs).map((glob) => globFilter(glob));
+	return (relativePath) => tests.some((matches) => matches(relativePath));
+}
+
+/** A marker pattern without `{name}` or `{base}` (e.g. `_SUCCESS`): one marker releases its whole folder. */
+export function isFolderMarker(doneFilePattern: string): boolean {
+	return !doneFilePattern.includes(NAME) && !doneFilePattern.includes(BASE);
+}
+
+/** The name without its last extension: `x.tar.gz` → `x.tar`; a name without one (or a dot file) stays whole. */
+export function baseOf(name: string): string {
+	const dot = name.lastIndexOf('.');
+	return dot > 0 ? name.slice(0, dot) : name;
+}
+
+/** The name of the marker that releases a file called `name`. */
+export function markerNameOf(doneFilePattern: string, name: string): string {
+	return doneFilePattern.replace(PLACEHOLDER, (placeholder) =>
+		placeholder === NAME ? name : baseOf(name),
+	);
+}
+
+function escapeRegExp(text: string): string {
+	return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Names of the pattern's shape: any marker it can name, whether or not its file exists. */
+function markerShape(doneFilePattern: string): RegExp {
+	const parts = doneFilePattern.split(PLACEHOLDER).map(escapeRegExp);
+	return new RegExp(`^${parts.join('.+')}$`, 's');
+}
+
+/** Refuses a pattern that names no marker of its own: every file would be its own marker, or it would be elsewhere. */
+function checkDoneFilePattern(pattern: string): void {
+	if (pattern.includes('/')) {
+		throw new RemoteFailure(
+			'input',
+			`Done File "${pattern}" contains a slash; the marker must be a name in the same folder as the file`,
+			'Enter a name such as {name}.done, {base}.ok or _SUCCESS.',
+		);
+	}
+	if (pattern.replace(PLACEHOLDER, '').trim() === '') {
+		throw new RemoteFailure(
+			'input',
+			`Done File "${pattern}" names the file itself, so every file would be its own marker`,
+			'Add fixed text to the name, e.g. {name}.done or {base}.ok.',
+		);
+	}
+}
+
+function checkRange(low: number | undefined, high: number | undefined, what: string): void {
+	if (given(low) && given(high) && low > high) {
+		throw new RemoteFailure(
+			'input',
+			`Min ${what} (${low}) is larger than Max ${what} (${high}), so no file could be selected`,
+			`Lower Min ${what} or raise Max ${what}.`,
+		);
+	}
+}
+
+/** The entry's path relative to the listed folder, as Filter and Exclude see it. */
+function relativeTo(listedFolder: string, path: string): string {
+	const prefix = listedFolder.endsWith('/') ? listedFolder : `${listedFolder}/`;
+	return path.startsWith(prefix) ? path.slice(prefix.length) : path.replace(/^\/+/, '');
+}
+
+/** Seconds since the entry's modification time; undefined when the server did not say (or said nonsense). */
+function ageOf(entry: ListEntry, now: number): number | undefined {
+	if (entry.modifiedAt === null) return undefined;
+	const time = Date.parse(entry.modifiedAt);
+	return Number.isNaN(time) ? undefined : (now - time) / 1000;
+}
+
+/** Folders have no marker and no size that means anything: size and Done File rules are for files (and links). */
+function isFile(entry: ListEntry): boolean {
+	return entry.type !== 'directory';
+}
+
+/**
+ * The entries the rules select, in the order given. `entries` is a walk's output made WITHOUT the walk's own filter:
+ * markers must be seen even where Filter hides them. Selected files get `doneFile`, their marker's absolute path, when
+ * a Done File rule is active. `now` is n8n's clock in milliseconds.
+ */
+export function selectEntries(
+	entries: ListEntry[],
+	listedFolder: string,
+	rules: SelectionRules,
+	now: number,
+): ListEntry[] {
+	checkRange(rules.minAge, rules.maxAge, 'Age');
+	checkRange(rules.minSize, rules.maxSize, 'Size');
+	const pattern = rules.doneFile?.trim() ?? '';
+	if (pattern !== '') checkDoneFilePattern(pattern);
+	const filtered = globFilter(rules.filter);
+	const excluded = excludeFilter(rules.exclude);
+	const shape = pattern === '' ? undefined : markerShape(pattern);
+	const present = new Set(entries.filter(isFile).map((entry) => entry.path));
+	const hideMarkers = rules.hideDoneFiles !== false;
+
+	const selected: ListEntry[] = [];
+	for (const entry of entries) {
+		const relativePath = relativeTo(listedFolder, entry.path);
+		if (!filtered(relativePath) || excluded(relativePath)) continue;
+		if (shape !== undefined && isFile(entry) && shape.test(entry.name)) {
+			// A marker is shown as it is (when not hidden): no rule about data files applies to it.
+			if (!hideMarkers) selected.push(entry);
+			continue;
+		}
+		const age = ageOf(entry, now);
+		if (given(rules.minAge) && (age === undefined || age < rules.minAge)) continue;
+		if (given(rules.maxAge) && (age === undefined || age > rules.maxAge)) continue;
+		if (isFile(entry)) {
+			const size = entry.size;
+			if (given(rules.minSize) && (size === null || size < rules.minSize)) continue;
+			if (given(rules.maxSize) && (size === null || size > rules.maxSize)) continue;
+		}
+		if (shape !== undefined && isFile(entry)) {
+			const marker = joinPath(parentOf(entry.path), markerNameOf(pattern, entry.name));
+			if (!present.has(marker)) continue;
+			selected.push({ ...entry, doneFile: marker });
+			continue;
+		}
+		selected.push(entry);
+	}
+	return selected;
+}
+
+export type SortBy = 'name' | 'modifiedAt' | 'size';
+export type SortDirection = 'ascending' | 'descending';
+
+/** The value an entry is sorted by; undefined when the server did not say. */
+function sortKey(entry: ListEntry, sortBy: SortBy): string | number | undefined {
+	if (sortBy === 'name') return entry.name;
+	if (sortBy === 'size') return entry.size ?? undefined;
+	const time = entry.modifiedAt === null ? Number.NaN : Date.parse(entry.modifiedAt);
+	return Number.isNaN(time) ? undefined : time;
+}
+
+/**
+ * List's Sort By: a stable sort (equal values keep the walk's order) with entries of unknown value last whatever the
+ * direction, so that "oldest first" never starts with files whose time nobody knows. Names compare by code point, the
+ * same on every machine.
+ */
+export function sortEntries(
+	entries: ListEntry[],
+	sortBy: SortBy,
+	direction: SortDirection = 'ascending',
+): ListEntry[] {
+	const sign = direction === 'descending' ? -1 : 1;
+	const keyed = entries.map((entry, index) => ({ entry, index, key: sortKey(entry, sortBy) }));
+	keyed.sort((a, b) => {
+		if (a.key === undefined || b.key === undefined) {
+			if (a.key === b.key) return a.index - b.index;
+			return a.key === undefined ? 1 : -1;
+		}
+		if (a.key !== b.key) return (a.key < b.key ? -1 : 1) * sign;
+		return a.index - b.index;
+	});
+	return keyed.map(({ entry }) => entry);
+}
