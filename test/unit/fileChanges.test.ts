@@ -105,4 +105,138 @@ describe('changesToEmit', () => {
 		expect(state.seen).toEqual({ '/a': versionOf(files[0]) });
 		expect(poll(files, state).emitted).toEqual(['fileCreated /b']);
 	});
+
+	it('Deleted File: a seen file that is no longer listed is emitted once with its last known fields, then forgotten', () => {
+		const orders = { ...file('/in/orders.csv', 42), owner: 'partner' };
+		const result = poll([orders, file('/in/keep.csv', 1)], stateOfExisting([]), {
+			event: 'fileDeleted',
+		});
+		expect(result.emitted).toEqual([]);
+		expect(Object.keys(result.state.seen).sort()).toEqual(['/in/keep.csv', '/in/orders.csv']);
+		const { due, accept } = changesToEmit(
+			[file('/in/keep.csv', 1)],
+			result.state,
+			rules({ event: 'fileDeleted' }),
+		);
+		expect(due).toEqual([{ entry: orders, event: 'fileDeleted' }]);
+		const state = accept(due);
+		expect(state.seen).toEqual({ '/in/keep.csv': versionOf(file('/in/keep.csv', 1)) });
+		expect(Object.keys(state.lastKnown ?? {})).toEqual(['/in/keep.csv']);
+		expect(poll([file('/in/keep.csv', 1)], state, { event: 'fileDeleted' }).emitted).toEqual([]);
+	});
+
+	it('Deleted File: a deletion not emitted yet (capped, or its poll failed) stays due', () => {
+		const files = [
+			file('/a', 1, '2026-01-01T00:00:00.000Z'),
+			file('/b', 1, '2026-01-02T00:00:00.000Z'),
+		];
+		const start = poll(files, stateOfExisting([]), { event: 'fileDeleted' }).state;
+		const { due, accept } = changesToEmit([], start, rules({ event: 'fileDeleted', maxFiles: 1 }));
+		expect(due.map((d) => d.entry.path)).toEqual(['/a']);
+		const afterFailure = accept([]);
+		expect(Object.keys(afterFailure.seen).sort()).toEqual(['/a', '/b']);
+		const capped = poll([], afterFailure, { event: 'fileDeleted', maxFiles: 1 });
+		expect(capped.emitted).toEqual(['fileDeleted /a']);
+		expect(poll([], capped.state, { event: 'fileDeleted' }).emitted).toEqual(['fileDeleted /b']);
+	});
+
+	it('Deleted File: a file still listed but no longer selected (too young, no marker) is not deleted', () => {
+		const start = poll([file('/a', 1)], stateOfExisting([]), { event: 'fileDeleted' }).state;
+		const { due, accept } = changesToEmit([], start, rules({ event: 'fileDeleted' }), {
+			listedFiles: new Set(['/a']),
+		});
+		expect(due).toEqual([]);
+		expect(accept(due).seen).toEqual(start.seen);
+	});
+
+	it('Deleted File from a state saved by the previous version: only files gone since, with the fields their version holds', () => {
+		const oldState = JSON.parse(
+			JSON.stringify({
+				seen: { '/in/x.csv': '7@2026-11-24T08:00:00.000Z', '/in/y.csv': 'null@' },
+				settling: {},
+			}),
+		) as WatchState;
+		const result = poll([file('/in/y.csv', 3)], oldState, { event: 'fileDeleted' });
+		expect(result.emitted).toEqual(['fileDeleted /in/x.csv']);
+		const { due } = changesToEmit([], oldState, rules({ event: 'fileDeleted' }));
+		expect(due.map((d) => d.entry)).toEqual([
+			{
+				name: 'x.csv',
+				path: '/in/x.csv',
+				type: 'file',
+				size: 7,
+				modifiedAt: '2026-11-24T08:00:00.000Z',
+				permissions: null,
+				owner: null,
+				group: null,
+			},
+			{
+				name: 'y.csv',
+				path: '/in/y.csv',
+				type: 'file',
+				size: null,
+				modifiedAt: null,
+				permissions: null,
+				owner: null,
+				group: null,
+			},
+		]);
+	});
+
+	it('other events forget gone files at once and keep no last known fields', () => {
+		const start = poll([file('/a', 1)], stateOfExisting([]), { event: 'fileDeleted' }).state;
+		expect(start.lastKnown).toBeDefined();
+		const result = poll([], start, { event: 'fileCreated' });
+		expect(result.emitted).toEqual([]);
+		expect(result.state).toEqual({ seen: {}, settling: {} });
+	});
+
+	it('New Folder: emits each folder that appears once; the first poll of a state without folders emits none', () => {
+		const folder = (path: string) => ({ ...file(path, 0), type: 'directory' }) as ListEntry;
+		const oldState = stateOfExisting([file('/in/a.csv', 1)]);
+		let result = poll([file('/in/a.csv', 1)], oldState, { event: 'folderCreated' });
+		const listed = { folders: [folder('/in/2026'), folder('/in/2025')] };
+		let decision = changesToEmit(
+			[file('/in/a.csv', 1)],
+			oldState,
+			rules({ event: 'folderCreated' }),
+			listed,
+		);
+		expect(decision.due).toEqual([]);
+		let state = decision.accept([]);
+		expect(state.folders).toEqual(['/in/2025', '/in/2026']);
+		expect(result.emitted).toEqual([]);
+
+		listed.folders.push(folder('/in/2027'));
+		decision = changesToEmit(
+			[file('/in/a.csv', 1), file('/in/b.csv', 1)],
+			state,
+			rules({ event: 'folderCreated' }),
+			listed,
+		);
+		expect(decision.due.map((d) => `${d.event} ${d.entry.path}`)).toEqual([
+			'folderCreated /in/2027',
+		]);
+		const notEmitted = decision.accept([]);
+		expect(notEmitted.folders).toEqual(['/in/2025', '/in/2026']);
+		expect(Object.keys(notEmitted.seen).sort()).toEqual(['/in/a.csv', '/in/b.csv']);
+		state = decision.accept(decision.due);
+		expect(state.folders).toEqual(['/in/2025', '/in/2026', '/in/2027']);
+		listed.folders.shift();
+		decision = changesToEmit([], state, rules({ event: 'folderCreated' }), listed);
+		expect(decision.due).toEqual([]);
+		expect(decision.accept([]).folders).toEqual(['/in/2025', '/in/2027']);
+		result = poll([], decision.accept([]), { event: 'fileCreated' });
+		expect(result.state.folders).toBeUndefined();
+	});
+
+	it('New File after New Folder: folders are not files, and an activation with folders records them', () => {
+		const folder = { ...file('/in/sub', 0), type: 'directory' } as ListEntry;
+		const state = stateOfExisting([], [folder]);
+		expect(state.folders).toEqual(['/in/sub']);
+		const decision = changesToEmit([], state, rules({ event: 'folderCreated' }), {
+			folders: [folder],
+		});
+		expect(decision.due).toEqual([]);
+	});
 });
