@@ -6,12 +6,28 @@ import type {
 } from 'n8n-workflow';
 
 import {
+	hasSelectionRules,
+	selectionOptions,
+	selectionRulesOf,
+} from '../descriptions/selectionFields';
+import {
 	globFilterField,
 	walkLimitOptions,
 	walkLimitsOf,
 	type WalkLimitOptions,
 } from '../descriptions/sharedFields';
-import { DEFAULTS, walkFolders, type IncludeEntries, type UseSession } from '../transport';
+import {
+	checkSelectionRules,
+	DEFAULTS,
+	selectEntries,
+	sortEntries,
+	walkFolders,
+	type IncludeEntries,
+	type ListEntry,
+	type SortBy,
+	type SortDirection,
+	type UseSession,
+} from '../transport';
 import {
 	concurrencyOption,
 	folderField,
@@ -21,10 +37,43 @@ import {
 	remotePathField,
 	retriesOption,
 } from './fields';
-import { operationInput } from './operationInput';
+import { nodeParameter, operationInput } from './operationInput';
 
 const listOptions: INodeProperties[] = [
 	globFilterField('entries to return'),
+	...selectionOptions,
+	{
+		displayName: 'Sort By',
+		name: 'sortBy',
+		type: 'options',
+		default: 'name',
+		options: [
+			{ name: 'Name', value: 'name' },
+			{ name: 'Modified At', value: 'modifiedAt' },
+			{ name: 'Size', value: 'size' },
+		],
+		description:
+			"Order of the entries (without this option they come in the order the server lists them, each subfolder's contents after it). Entries whose value the server does not tell come last.",
+	},
+	{
+		displayName: 'Sort Direction',
+		name: 'sortDirection',
+		type: 'options',
+		default: 'ascending',
+		options: [
+			{
+				name: 'Ascending',
+				value: 'ascending',
+				description: 'A to Z, oldest first, smallest first',
+			},
+			{
+				name: 'Descending',
+				value: 'descending',
+				description: 'Z to A, newest first, largest first',
+			},
+		],
+		description: 'Used with Sort By',
+	},
 	{
 		displayName: 'Include',
 		name: 'include',
@@ -58,14 +107,37 @@ const folderToList = {
 		'Folder to list. A relative path starts at the folder the server puts you in after login.',
 };
 
+/** n8n's convention for operations that return many items; everything by default, as before these fields existed. */
+const returnAllFields: INodeProperties[] = [
+	{
+		displayName: 'Return All',
+		name: 'returnAll',
+		type: 'boolean',
+		default: DEFAULTS.listReturnAll,
+		description: 'Whether to return all results or only up to a given limit',
+		displayOptions: { show: { operation: ['list'] } },
+	},
+	{
+		displayName: 'Limit',
+		name: 'limit',
+		type: 'number',
+		typeOptions: { minValue: 1 },
+		default: DEFAULTS.listLimit,
+		description: 'Max number of results to return',
+		displayOptions: { show: { operation: ['list'], returnAll: [false] } },
+	},
+];
+
 export const description: INodeProperties[] = [
 	...inVersion(1, [
 		{ ...remotePathField('list', folderToList), default: '/' },
+		...returnAllFields,
 		optionsField('list', [...listOptions, retriesOption]),
 	]),
 	...inVersion(2, [
 		{ ...folderField('list', folderToList), default: '/' },
 		ownField('list', retriesOption),
+		...returnAllFields,
 		optionsField('list', listOptions),
 	]),
 ];
@@ -81,14 +153,32 @@ export async function execute(
 		include?: IncludeEntries;
 		recursive?: boolean;
 		retries?: number;
+		sortBy?: SortBy;
+		sortDirection?: SortDirection;
 	};
-	const entries = await walkFolders(use, input.path, {
-		filter: options.filter,
+	const rules = selectionRulesOf(input.options);
+	const selecting = hasSelectionRules(rules);
+	if (selecting) checkSelectionRules(rules);
+	// A marker must be seen even where Filter hides it: with Done File, Filter is applied after the walk.
+	const markersNeeded = (rules.doneFile ?? '').trim() !== '';
+	const walked = await walkFolders(use, input.path, {
+		filter: markersNeeded ? undefined : options.filter,
 		include: options.include,
 		recursive: options.recursive,
 		retries: options.retries ?? DEFAULTS.retries,
 		limits: walkLimitsOf(options),
 	});
+	let entries: ListEntry[] = walked;
+	if (selecting) {
+		const listedFolder = await use(async (session) => session.resolve(input.path, input.pathLabel));
+		entries = selectEntries(walked, listedFolder, rules, Date.now());
+	}
+	if (options.sortBy !== undefined)
+		entries = sortEntries(entries, options.sortBy, options.sortDirection);
+	if (nodeParameter(this, 'returnAll', itemIndex, DEFAULTS.listReturnAll) === false) {
+		const limit = nodeParameter(this, 'limit', itemIndex, DEFAULTS.listLimit);
+		entries = entries.slice(0, Math.max(1, Math.floor(Number(limit) || DEFAULTS.listLimit)));
+	}
 	return entries.map((entry) => ({
 		json: { ...entry } as IDataObject,
 		pairedItem: { item: itemIndex },

@@ -4,9 +4,16 @@
  * the contract in contract.ts; ftp/ (FTP/FTPS) and sftp/ (SFTP) are its implementations.
  */
 export { ConnectionLog, MAX_ERROR_MESSAGE_CHARS, shortened } from './connectionLog';
-export type { RemoteConnection, RemoteEntry, ServerCapabilities, ServerFacts } from './contract';
+export type {
+	ChecksumAlgorithm,
+	RemoteConnection,
+	RemoteEntry,
+	ServerCapabilities,
+	ServerFacts,
+} from './contract';
 export { DEFAULTS } from './defaults';
 export { hasControlCharacter } from './entryNames';
+export { modifiedAtOf, type ChecksumPlan, type VerifiedChecksum } from './integrity';
 export {
 	RemoteFailure,
 	STEP_LABELS,
@@ -19,6 +26,7 @@ export { explainSftpFailure, toSftpSettings, type SftpSettings } from './sftp';
 export { globFilter, type IncludeEntries, type ListEntry } from './listing';
 export type { ConnectionSettings } from './protocols';
 export {
+	checkSelectionRules,
 	isFolderMarker,
 	selectEntries,
 	sortEntries,

@@ -114,6 +114,14 @@ function checkRange(low: number | undefined, high: number | undefined, what: str
 	}
 }
 
+/** Refuses rules that could select nothing or name no marker, before anything is listed. */
+export function checkSelectionRules(rules: SelectionRules): void {
+	checkRange(rules.minAge, rules.maxAge, 'Age');
+	checkRange(rules.minSize, rules.maxSize, 'Size');
+	const pattern = rules.doneFile?.trim() ?? '';
+	if (pattern !== '') checkDoneFilePattern(pattern);
+}
+
 /** The entry's path relative to the listed folder, as Filter and Exclude see it. */
 function relativeTo(listedFolder: string, path: string): string {
 	const prefix = listedFolder.endsWith('/') ? listedFolder : `${listedFolder}/`;
@@ -143,10 +151,8 @@ export function selectEntries(
 	rules: SelectionRules,
 	now: number,
 ): ListEntry[] {
-	checkRange(rules.minAge, rules.maxAge, 'Age');
-	checkRange(rules.minSize, rules.maxSize, 'Size');
+	checkSelectionRules(rules);
 	const pattern = rules.doneFile?.trim() ?? '';
-	if (pattern !== '') checkDoneFilePattern(pattern);
 	const filtered = globFilter(rules.filter);
 	const excluded = excludeFilter(rules.exclude);
 	const shape = pattern === '' ? undefined : markerShape(pattern);
