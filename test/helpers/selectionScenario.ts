@@ -5,7 +5,13 @@
  */
 import { promises as fsp } from 'fs';
 import * as path from 'path';
-import type { INodeExecutionData } from 'n8n-workflow';
+import type {
+	ICredentialDataDecryptedObject,
+	INodeExecutionData,
+	INodeParameters,
+} from 'n8n-workflow';
+
+import { runFtpNode } from './nodeRun';
 
 /** Writes `content` at `remotePath` (creating folders) and returns the file's path on disk. */
 export type WriteOnServer = (remotePath: string, content: string) => Promise<string>;
@@ -104,4 +110,13 @@ export function relativeOutput(
 		doneFile: relative(json.doneFile),
 		size: json.size,
 	}));
+}
+
+/** Runs List on a server: parameters in the layout of `typeVersion` (1 unless given). */
+export function listOn(
+	credentials: ICredentialDataDecryptedObject,
+	protocol: 'ftp' | 'sftp',
+): (parameters: INodeParameters, typeVersion?: number) => Promise<INodeExecutionData[]> {
+	return async (parameters, typeVersion = 1) =>
+		await runFtpNode(credentials, { protocol, operation: 'list', ...parameters }, { typeVersion });
 }

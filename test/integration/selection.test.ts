@@ -5,16 +5,13 @@
  */
 import { promises as fsp } from 'fs';
 import * as path from 'path';
-import type {
-	ICredentialDataDecryptedObject,
-	INodeExecutionData,
-	INodeParameters,
-} from 'n8n-workflow';
+import type { ICredentialDataDecryptedObject, INodeExecutionData } from 'n8n-workflow';
 
 import { startFtpServer, type TestFtpServer } from '../../tools/ftpServer';
 import { startSftpServer, type TestSftpServer } from '../../tools/sftpServer';
-import { credentialsFor, failingRun, runFtpNode } from '../helpers/nodeRun';
+import { credentialsFor, failingRun } from '../helpers/nodeRun';
 import {
+	listOn,
 	putSelectionTree,
 	relativeOutput,
 	SELECTED,
@@ -69,15 +66,11 @@ describe.each([
 ])('$name', ({ start }) => {
 	let target: Target;
 
-	const list = async (parameters: INodeParameters, typeVersion = 1) =>
-		await runFtpNode(
-			target.credentials,
-			{ protocol: target.protocol, operation: 'list', ...parameters },
-			{ typeVersion },
-		);
+	let list: ReturnType<typeof listOn>;
 
 	beforeAll(async () => {
 		target = await start();
+		list = listOn(target.credentials, target.protocol);
 		await putSelectionTree(FOLDER, async (remotePath, content) => {
 			const onDisk = path.join(target.root, remotePath);
 			await fsp.mkdir(path.dirname(onDisk), { recursive: true });

@@ -2,6 +2,7 @@ import type { ListEntry } from '../../nodes/FtpAutomation/transport/listing';
 import { RemoteFailure } from '../../nodes/FtpAutomation/transport/failures';
 import {
 	baseOf,
+	hasMarkerShape,
 	isFolderMarker,
 	markerNameOf,
 	selectEntries,
@@ -191,6 +192,27 @@ describe('Done File names', () => {
 		expect(markerNameOf('{base}.ok', 'x.tar.gz')).toBe('x.tar.ok');
 		expect(markerNameOf('ready-{base}-{name}', 'a.csv')).toBe('ready-a-a.csv');
 		expect(markerNameOf('{base}.ok', 'README')).toBe('README.ok');
+	});
+
+	it('knows the shape of a marker: the fixed text in order, each placeholder at least one character', () => {
+		expect(hasMarkerShape('{name}.done', 'a.csv.done')).toBe(true);
+		expect(hasMarkerShape('{name}.done', '.done')).toBe(false);
+		expect(hasMarkerShape('{name}.done', 'a.csv.done.bak')).toBe(false);
+		expect(hasMarkerShape('ready-{base}', 'ready-x')).toBe(true);
+		expect(hasMarkerShape('ready-{base}', 'ready-')).toBe(false);
+		expect(hasMarkerShape('{base}-{name}.ok', 'x-x.csv.ok')).toBe(true);
+		expect(hasMarkerShape('{base}-{name}.ok', 'x--.ok')).toBe(true);
+		expect(hasMarkerShape('{base}-{name}.ok', 'x-.ok')).toBe(false);
+		expect(hasMarkerShape('{base}-{name}.ok', 'x.ok')).toBe(false);
+		expect(hasMarkerShape('_SUCCESS', '_SUCCESS')).toBe(true);
+		expect(hasMarkerShape('_SUCCESS', 'x_SUCCESS')).toBe(false);
+	});
+
+	it('decides the shape in linear time, whatever the pattern (no backtracking)', () => {
+		const pattern = `${'{name}'.repeat(40)}-x`;
+		const name = `${'a'.repeat(100_000)}-y`;
+		expect(hasMarkerShape(pattern, name)).toBe(false);
+		expect(hasMarkerShape(pattern, `${'a'.repeat(100_000)}-x`)).toBe(true);
 	});
 
 	it('a pattern without placeholders is a folder marker', () => {

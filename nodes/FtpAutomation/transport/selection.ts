@@ -76,14 +76,24 @@ export function markerNameOf(doneFilePattern: string, name: string): string {
 	);
 }
 
-function escapeRegExp(text: string): string {
-	return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-/** Names of the pattern's shape: any marker it can name, whether or not its file exists. */
-function markerShape(doneFilePattern: string): RegExp {
-	const parts = doneFilePattern.split(PLACEHOLDER).map(escapeRegExp);
-	return new RegExp(`^${parts.join('.+')}$`, 's');
+/**
+ * Whether `name` has the shape of a marker the pattern can name, whether or not its file exists: the pattern's fixed
+ * text in order, each placeholder standing for at least one character. Matched left to right without a regular
+ * expression, in time linear in the name whatever the user's pattern (`.+` repeated would backtrack).
+ */
+export function hasMarkerShape(doneFilePattern: string, name: string): boolean {
+	const parts = doneFilePattern.split(PLACEHOLDER);
+	if (parts.length === 1) return name === doneFilePattern;
+	const first = parts[0];
+	const last = parts[parts.length - 1];
+	if (!name.startsWith(first) || !name.endsWith(last)) return false;
+	let position = first.length;
+	for (const middle of parts.slice(1, -1)) {
+		const found = name.indexOf(middle, position + 1);
+		if (found < 0) return false;
+		position = found + middle.length;
+	}
+	return name.length - last.length >= position + 1;
 }
 
 /** Refuses a pattern that names no marker of its own: every file would be its own marker, or it would be elsewhere. */
@@ -155,7 +165,7 @@ export function selectEntries(
 	const pattern = rules.doneFile?.trim() ?? '';
 	const filtered = globFilter(rules.filter);
 	const excluded = excludeFilter(rules.exclude);
-	const shape = pattern === '' ? undefined : markerShape(pattern);
+	const isMarker = pattern === '' ? undefined : (name: string) => hasMarkerShape(pattern, name);
 	const present = new Set(entries.filter(isFile).map((entry) => entry.path));
 	const hideMarkers = rules.hideDoneFiles !== false;
 
@@ -163,7 +173,7 @@ export function selectEntries(
 	for (const entry of entries) {
 		const relativePath = relativeTo(listedFolder, entry.path);
 		if (!filtered(relativePath) || excluded(relativePath)) continue;
-		if (shape !== undefined && isFile(entry) && shape.test(entry.name)) {
+		if (isMarker !== undefined && isFile(entry) && isMarker(entry.name)) {
 			// A marker is shown as it is (when not hidden): no rule about data files applies to it.
 			if (!hideMarkers) selected.push(entry);
 			continue;
@@ -176,7 +186,7 @@ export function selectEntries(
 			if (given(rules.minSize) && (size === null || size < rules.minSize)) continue;
 			if (given(rules.maxSize) && (size === null || size > rules.maxSize)) continue;
 		}
-		if (shape !== undefined && isFile(entry)) {
+		if (isMarker !== undefined && isFile(entry)) {
 			const marker = joinPath(parentOf(entry.path), markerNameOf(pattern, entry.name));
 			if (!present.has(marker)) continue;
 			selected.push({ ...entry, doneFile: marker });
