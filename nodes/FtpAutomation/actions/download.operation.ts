@@ -1,6 +1,8 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import { downloadToBinary, type DownloadToBinaryOptions } from '../helpers/downloadToBinary';
+import { DoneFileTracker } from '../helpers/pickupDoneFiles';
+import { pickupOptions } from '../descriptions/pickupFields';
 import { afterDownloadInOptions, afterDownloadOptions } from '../descriptions/sharedFields';
 import type { UseSession } from '../transport';
 import {
@@ -33,16 +35,36 @@ export const description: INodeProperties[] = [
 	...inVersion(1, [
 		remotePathField('download', fileToDownload),
 		outputField,
-		optionsField('download', [...afterDownloadInOptions, concurrencyOption, retriesOption]),
+		optionsField('download', [
+			...afterDownloadInOptions,
+			concurrencyOption,
+			retriesOption,
+			...pickupOptions,
+		]),
 	]),
 	...inVersion(2, [
 		remotePathField('download', fileToDownload),
 		outputField,
 		...afterDownloadOptions.map((option) => ownField('download', option)),
 		ownField('download', retriesOption),
-		optionsField('download', [concurrencyOption]),
+		optionsField('download', [concurrencyOption, ...pickupOptions]),
 	]),
 ];
+
+/**
+ * Per execution: which item deletes a Done File several input items name (Delete Done File), counted over all the
+ * input items of the run.
+ */
+const doneFilesOfRun = new WeakMap<IExecuteFunctions, DoneFileTracker>();
+
+function doneFilesOf(context: IExecuteFunctions): DoneFileTracker {
+	let tracker = doneFilesOfRun.get(context);
+	if (tracker === undefined) {
+		tracker = new DoneFileTracker(context.getInputData().map((item) => item.json.doneFile));
+		doneFilesOfRun.set(context, tracker);
+	}
+	return tracker;
+}
 
 export async function execute(
 	this: IExecuteFunctions,
@@ -57,7 +79,10 @@ export async function execute(
 			await downloadToBinary(this, session, path, {
 				...(options as DownloadToBinaryOptions),
 				listed,
+				doneFiles: options.deleteDoneFile === true ? doneFilesOf(this) : undefined,
 			}),
 	);
+	// A file another execution claimed first: its item says so, without binary data.
+	if (binary === undefined) return [{ json, pairedItem: { item: itemIndex } }];
 	return [{ json, binary: { [binaryPropertyName]: binary }, pairedItem: { item: itemIndex } }];
 }

@@ -3,6 +3,8 @@ import type { IBinaryData, IDataObject, IExecuteFunctions, IPollFunctions } from
 import { posix } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 
+import { claimFile, modifiedAtOf, moveAsideAfterFailure } from './pickup';
+import { withDoneFile, type DoneFileTracker } from './pickupDoneFiles';
 import {
 	DEFAULTS,
 	deleteFile,
@@ -14,6 +16,7 @@ import {
 } from '../transport';
 
 export type AfterDownload = 'keep' | 'delete' | 'moveTo';
+export type AfterFailure = 'leave' | 'moveTo';
 
 export interface DownloadToBinaryOptions {
 	afterDownload?: AfterDownload;
@@ -22,8 +25,29 @@ export interface DownloadToBinaryOptions {
 	retries?: number;
 	/** n8n's binary data store (default: as the environment of this n8n process sets it up). */
 	store?: BinaryStore;
-	/** What a listing said about the file (List's output item, the trigger's entry): its size spares asking for it. */
+	/**
+	 * What a listing said about the file (List's output item, the trigger's entry): its size spares asking for it, its
+	 * exact modifiedAt too, and its doneFile names the marker Delete Done File deletes.
+	 */
 	listed?: IDataObject;
+	/** Claim Folder, as the user typed it: the file is renamed into it before the download (see helpers/pickup.ts). */
+	claimFolder?: unknown;
+	afterFailure?: AfterFailure;
+	/** The folder for `afterFailure: 'moveTo'`, as the user typed it. */
+	failedFolder?: unknown;
+	/** Delete the marker the listed item's `doneFile` names, once the file was downloaded (and After Download done). */
+	deleteDoneFile?: boolean;
+	/**
+	 * Which item deletes a marker several items name (a folder marker): one tracker for all the items of a run.
+	 * Without it, every item deletes the marker it names.
+	 */
+	doneFiles?: DoneFileTracker;
+}
+
+/** One downloaded file as an output item: no binary when another execution claimed the file first. */
+export interface DownloadedItem {
+	json: IDataObject;
+	binary?: IBinaryData;
 }
 
 /** What a download must know of n8n's binary data store: the most it takes per file, if it has a limit. */
@@ -69,11 +93,18 @@ function mebibytes(bytes: number): string {
 	return `${Number((bytes / MIB).toFixed(2))} MiB`;
 }
 
-/** The failure of a file larger than the store takes: what happened, and both ways out. */
-export function tooLargeForStore(remotePath: string, store: Required<BinaryStore>): RemoteFailure {
+/**
+ * The failure of a file larger than the store takes: what happened, and both ways out. `leftInPlace` false: After
+ * Failure moves the file, and says so itself.
+ */
+export function tooLargeForStore(
+	remotePath: string,
+	store: Required<BinaryStore>,
+	leftInPlace = true,
+): RemoteFailure {
 	return new RemoteFailure(
 		'transfer',
-		`"${remotePath}" is larger than ${mebibytes(store.maxFileBytes)}, the most n8n keeps per file in its database (binary data mode "database", the default in queue mode): the download was stopped there and the file left where it is on the server`,
+		`"${remotePath}" is larger than ${mebibytes(store.maxFileBytes)}, the most n8n keeps per file in its database (binary data mode "database", the default in queue mode): the download was stopped there${leftInPlace ? ' and the file left where it is on the server' : ''}`,
 		`Raise ${store.limitVariable} (in MiB, at most ${DATABASE_MODE_MAX_MIB}) on the main process and every worker, or keep binary data on disk with N8N_DEFAULT_BINARY_DATA_MODE=filesystem and N8N_BINARY_DATA_STORAGE_PATH on a folder all of them share.`,
 	);
 }
@@ -106,6 +137,11 @@ function capped(source: Readable, maxBytes: number, onExceeded: () => void): Rea
 		},
 	});
 	source.on('error', (error) => cap.destroy(error));
+	// A download that failed ends its stream by destroying it, without an error: the store must hear of it too, or
+	// it waits for the rest of the file for ever (and the download with it).
+	source.on('close', () => {
+		if (!source.readableEnded) cap.destroy(new Error('the download was abandoned'));
+	});
 	return source.pipe(cap);
 }
 
@@ -120,59 +156,143 @@ export function binaryFileName(remotePath: string): string {
 	return name === '' || name === '.' || name === '..' ? 'download' : name;
 }
 
+/** The store failed for a reason of its own (not the limit): no reason to blame the file. */
+class StoreFailure {
+	failed = false;
+}
+
+/** Streams one file into n8n's store; failures name the store's limit when that is what stopped it. */
+async function intoStore(
+	context: IExecuteFunctions | IPollFunctions,
+	session: RemoteSession,
+	remotePath: string,
+	options: DownloadToBinaryOptions,
+	storeFailure: StoreFailure,
+): Promise<{ result: IBinaryData; size: number }> {
+	const fileName = binaryFileName(remotePath);
+	const mimeType = lookup(fileName) || 'application/octet-stream';
+	const store = options.store ?? environmentStore();
+	const maxFileBytes = store.maxFileBytes;
+	let exceeded = false;
+	return await downloadFile(
+		session,
+		remotePath,
+		async (stream) =>
+			await context.helpers
+				.prepareBinaryData(
+					maxFileBytes === undefined
+						? stream
+						: capped(stream, maxFileBytes, () => (exceeded = true)),
+					fileName,
+					mimeType,
+				)
+				.catch(async (error: unknown) => {
+					// A download that failed destroys the stream without an error before the store gives up on it;
+					// a store that fails on its own (a full disk) does so with the stream still open, or errored.
+					const abandoned = stream.destroyed && stream.errored === null && !stream.readableEnded;
+					storeFailure.failed = !exceeded && !abandoned;
+					return await Promise.reject(error);
+				}),
+		{
+			retries: options.retries ?? DEFAULTS.retries,
+			listedSize: listedSizeOf(options.listed, remotePath),
+			// Lead: B's verifyChecksum is passed here (`verifyChecksum: options.verifyChecksum`); its result's
+			// `checksum` becomes the output's checksum, checksumAlgorithm and checksumVerified in downloadToBinary.
+		},
+	).catch(async (error: unknown) => {
+		if (!exceeded || maxFileBytes === undefined) return await Promise.reject(error);
+		return await Promise.reject(
+			tooLargeForStore(
+				remotePath,
+				{
+					maxFileBytes,
+					limitVariable: store.limitVariable ?? 'N8N_BINARY_DATA_DATABASE_MAX_FILE_SIZE',
+				},
+				options.afterFailure !== 'moveTo',
+			),
+		);
+	});
+}
+
 /**
  * Streams a remote file into n8n's binary store (no temporary file, no whole-file buffer), then, once n8n holds the
  * whole verified file, deletes it on the server or moves it into another folder if asked. Returns the output item's
- * JSON (`path`, `size`, and `deleted: true` or `movedTo`) and the binary data. Shared by the Download operation and the
- * trigger.
+ * JSON (`path`, `size`, `modifiedAt`, and `deleted: true` or `movedTo`) and the binary data. Shared by the Download
+ * operation and the trigger.
+ *
+ * Pickup (helpers/pickup.ts): with a Claim Folder the file is first renamed into it, and a file another execution
+ * claimed first comes back as `{ path, claimed: false }` without binary data; After Download then acts on the claimed
+ * path. With After Failure "moveTo" a file whose download failed is moved into the Failed Folder and the error says
+ * where (`movedAsideTo(error)`). With Delete Done File the listed item's marker is deleted after a success.
  */
 export async function downloadToBinary(
 	context: IExecuteFunctions | IPollFunctions,
 	session: RemoteSession,
 	path: unknown,
 	options: DownloadToBinaryOptions = {},
-): Promise<{ json: IDataObject; binary: IBinaryData }> {
+): Promise<DownloadedItem> {
 	const remotePath = session.resolve(path);
-	// Checked before the download, so that a wrong folder does not leave a downloaded file behind.
+	return await withDoneFile(
+		session,
+		options,
+		async () => await pickUp(context, session, remotePath, options),
+	);
+}
+
+/** Claim, download, After Download; After Failure when the download failed. */
+async function pickUp(
+	context: IExecuteFunctions | IPollFunctions,
+	session: RemoteSession,
+	remotePath: string,
+	options: DownloadToBinaryOptions,
+): Promise<DownloadedItem> {
+	// Every folder is checked before anything is renamed or downloaded, so that a wrong one changes nothing.
 	const archiveFolder =
 		options.afterDownload === 'moveTo'
 			? session.resolve(options.moveToFolder, 'Move to Folder')
 			: undefined;
-	const fileName = binaryFileName(remotePath);
-	const mimeType = lookup(fileName) || 'application/octet-stream';
-	const store = options.store ?? environmentStore();
-	const maxFileBytes = store.maxFileBytes;
-	let exceeded = false;
-	const { result: binary, size } = await downloadFile(
+	const failedFolder =
+		options.afterFailure === 'moveTo'
+			? session.resolve(options.failedFolder, 'Failed Folder')
+			: undefined;
+	const claimFolder =
+		typeof options.claimFolder === 'string' && options.claimFolder.trim() !== ''
+			? session.resolve(options.claimFolder, 'Claim Folder')
+			: undefined;
+	const json: IDataObject = { path: remotePath };
+	let downloadPath = remotePath;
+	if (claimFolder !== undefined) {
+		const claim = await claimFile(session, remotePath, claimFolder);
+		if (!claim.claimed) return { json: { path: remotePath, claimed: false } };
+		json.claimed = true;
+		json.claimedPath = claim.claimedPath;
+		downloadPath = claim.claimedPath;
+	}
+	const storeFailure = new StoreFailure();
+	const { result: binary, size } = await intoStore(
+		context,
 		session,
-		remotePath,
-		async (stream) =>
-			await context.helpers.prepareBinaryData(
-				maxFileBytes === undefined ? stream : capped(stream, maxFileBytes, () => (exceeded = true)),
-				fileName,
-				mimeType,
-			),
-		{
-			retries: options.retries ?? DEFAULTS.retries,
-			listedSize: listedSizeOf(options.listed, remotePath),
-		},
-	).catch(async (error: unknown) => {
-		if (!exceeded || maxFileBytes === undefined) return await Promise.reject(error);
-		return await Promise.reject(
-			tooLargeForStore(remotePath, {
-				maxFileBytes,
-				limitVariable: store.limitVariable ?? 'N8N_BINARY_DATA_DATABASE_MAX_FILE_SIZE',
-			}),
-		);
-	});
+		downloadPath,
+		options,
+		storeFailure,
+	).catch(async (error: unknown) =>
+		failedFolder === undefined || storeFailure.failed
+			? await Promise.reject(error)
+			: await Promise.reject(
+					await moveAsideAfterFailure(session, downloadPath, failedFolder, error),
+				),
+	);
+	json.size = size;
+	// Left out when the server does not say (as a missing size would be): no output field claims a time nobody knows.
+	const modifiedAt = await modifiedAtOf(session, options.listed, remotePath, downloadPath);
+	if (modifiedAt !== null) json.modifiedAt = modifiedAt;
 	// Only now is the file safe in n8n's store, so only now may it leave its folder on the server.
-	const json: IDataObject = { path: remotePath, size };
 	if (options.afterDownload === 'delete') {
-		await deleteFile(session, remotePath);
+		await deleteFile(session, downloadPath);
 		json.deleted = true;
 	} else if (archiveFolder !== undefined) {
 		const movedTo = posix.join(archiveFolder, posix.basename(remotePath));
-		await movePath(session, remotePath, movedTo, { createDirectories: true });
+		await movePath(session, downloadPath, movedTo, { createDirectories: true });
 		json.movedTo = movedTo;
 	}
 	return { json, binary };
