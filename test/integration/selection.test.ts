@@ -9,7 +9,7 @@ import type { ICredentialDataDecryptedObject, INodeExecutionData } from 'n8n-wor
 
 import { startFtpServer, type TestFtpServer } from '../../tools/ftpServer';
 import { startSftpServer, type TestSftpServer } from '../../tools/sftpServer';
-import { credentialsFor, failingRun } from '../helpers/nodeRun';
+import { credentialsFor, failingRun, runWithLog } from '../helpers/nodeRun';
 import {
 	listOn,
 	putSelectionTree,
@@ -17,6 +17,7 @@ import {
 	SELECTED,
 	SELECTED_WITH_MARKERS,
 	SELECTION_OPTIONS,
+	type WriteOnServer,
 } from '../helpers/selectionScenario';
 
 interface Target {
@@ -55,6 +56,16 @@ async function sftpTarget(): Promise<Target> {
 
 const FOLDER = '/sel';
 
+/** Writes straight into the folder a server serves as "/". */
+function writerUnder(root: string): WriteOnServer {
+	return async (remotePath, content) => {
+		const onDisk = path.join(root, remotePath);
+		await fsp.mkdir(path.dirname(onDisk), { recursive: true });
+		await fsp.writeFile(onDisk, content);
+		return onDisk;
+	};
+}
+
 const sortedPaths = (output: INodeExecutionData[]) =>
 	relativeOutput(output, FOLDER)
 		.map((entry) => entry.path)
@@ -71,12 +82,7 @@ describe.each([
 	beforeAll(async () => {
 		target = await start();
 		list = listOn(target.credentials, target.protocol);
-		await putSelectionTree(FOLDER, async (remotePath, content) => {
-			const onDisk = path.join(target.root, remotePath);
-			await fsp.mkdir(path.dirname(onDisk), { recursive: true });
-			await fsp.writeFile(onDisk, content);
-			return onDisk;
-		});
+		await putSelectionTree(FOLDER, writerUnder(target.root));
 	});
 
 	afterAll(async () => {
@@ -193,5 +199,53 @@ describe.each([
 			options: { doneFile: '{name}' },
 		});
 		expect(error.message).toMatch(/every file would be its own marker/);
+	});
+});
+
+describe('FTP without exact times in the listing (MDTM per file)', () => {
+	let target: Target;
+
+	beforeAll(async () => {
+		target = await ftpTarget();
+		await putSelectionTree(FOLDER, writerUnder(target.root));
+	});
+
+	afterAll(async () => {
+		await target.close();
+	});
+
+	const timesAsked = (log: string) =>
+		[...log.matchAll(/MDTM (\/\S+)/g)].map((match) => path.posix.relative(FOLDER, match[1])).sort();
+
+	it('asks the time only of files the rules can select: not of hidden markers nor of what Exclude leaves out', async () => {
+		const { output, log } = await runWithLog(target.credentials, {
+			operation: 'list',
+			path: FOLDER,
+			options: SELECTION_OPTIONS,
+		});
+		expect(sortedPaths(output)).toEqual(SELECTED);
+		expect(timesAsked(log)).toEqual([
+			'big.csv',
+			'empty.csv',
+			'new.csv',
+			'nomarker.csv',
+			'old.csv',
+			'stale.csv',
+			'sub/a.csv',
+			'sub/sub.csv',
+		]);
+	});
+
+	it('asks the time of shown markers too, so that every entry output has one', async () => {
+		const { output, log } = await runWithLog(target.credentials, {
+			operation: 'list',
+			path: FOLDER,
+			options: { ...SELECTION_OPTIONS, hideDoneFiles: false },
+		});
+		expect(sortedPaths(output)).toEqual(SELECTED_WITH_MARKERS);
+		expect(output.every((item) => typeof item.json.modifiedAt === 'string')).toBe(true);
+		expect(timesAsked(log)).toEqual(
+			expect.arrayContaining(SELECTED_WITH_MARKERS.filter((file) => file.endsWith('.done'))),
+		);
 	});
 });

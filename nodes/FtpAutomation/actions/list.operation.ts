@@ -21,6 +21,7 @@ import {
 	DEFAULTS,
 	selectEntries,
 	sortEntries,
+	timesNeeded,
 	walkFolders,
 	type IncludeEntries,
 	type ListEntry,
@@ -163,6 +164,7 @@ export async function execute(
 	const markersNeeded = (rules.doneFile ?? '').trim() !== '';
 	const walked = await walkFolders(use, input.path, {
 		filter: markersNeeded ? undefined : options.filter,
+		timesFor: selecting ? timesNeeded(rules) : undefined,
 		include: options.include,
 		recursive: options.recursive,
 		retries: options.retries ?? DEFAULTS.retries,

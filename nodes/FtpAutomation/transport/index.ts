@@ -23,6 +23,7 @@ export {
 	isFolderMarker,
 	selectEntries,
 	sortEntries,
+	timesNeeded,
 	type SelectionRules,
 	type SortBy,
 	type SortDirection,

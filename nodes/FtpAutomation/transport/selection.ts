@@ -132,6 +132,23 @@ export function checkSelectionRules(rules: SelectionRules): void {
 	if (pattern !== '') checkDoneFilePattern(pattern);
 }
 
+/**
+ * Which files' modification times the selection can use, by path relative to the listed folder: those Filter and
+ * Exclude let through, except markers that are hidden. Servers without exact times in their listing (vsftpd) are
+ * asked one MDTM per file; a walk made without its filter asks it only for these.
+ */
+export function timesNeeded(rules: SelectionRules): (relativePath: string) => boolean {
+	const filtered = globFilter(rules.filter);
+	const excluded = excludeFilter(rules.exclude);
+	const pattern = rules.doneFile?.trim() ?? '';
+	const hiddenMarker = (name: string) =>
+		pattern !== '' && rules.hideDoneFiles !== false && hasMarkerShape(pattern, name);
+	return (relativePath) =>
+		filtered(relativePath) &&
+		!excluded(relativePath) &&
+		!hiddenMarker(relativePath.slice(relativePath.lastIndexOf('/') + 1));
+}
+
 /** The entry's path relative to the listed folder, as Filter and Exclude see it. */
 function relativeTo(listedFolder: string, path: string): string {
 	const prefix = listedFolder.endsWith('/') ? listedFolder : `${listedFolder}/`;

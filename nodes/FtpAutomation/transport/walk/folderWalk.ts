@@ -16,6 +16,11 @@ export interface ListOptions {
 	recursive?: boolean;
 	include?: IncludeEntries;
 	filter?: string;
+	/**
+	 * Which output files need an exact time, by path relative to the walked folder (default: all of them). A walk
+	 * made without its filter (to see Done File markers) asks no MDTM for what the selection will leave out anyway.
+	 */
+	timesFor?: (relativePath: string) => boolean;
 	/** Further attempts for a folder whose listing fails transiently. */
 	retries?: number;
 	limits?: Partial<WalkLimits>;
@@ -78,6 +83,7 @@ export async function walkFolders(
 	policy: WalkPolicy = {},
 ): Promise<ListEntry[]> {
 	const matches = globFilter(options.filter);
+	const timesFor = options.timesFor ?? (() => true);
 	const include = options.include ?? 'both';
 	const limits = walkLimits(options.limits);
 	const strict = policy.strict;
@@ -165,7 +171,11 @@ export async function walkFolders(
 			await Promise.all(
 				listed.entries
 					.filter(
-						({ entry, output }) => output && entry.type === 'file' && entry.modifiedAt === null,
+						({ entry, output, relativePath }) =>
+							output &&
+							entry.type === 'file' &&
+							entry.modifiedAt === null &&
+							timesFor(relativePath),
 					)
 					.map(async ({ entry }) => {
 						entry.modifiedAt = await use(async (session) => await session.modifiedAt(entry.path));
