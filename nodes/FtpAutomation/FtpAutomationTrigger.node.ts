@@ -14,6 +14,8 @@ import {
 	protocolField,
 	walkLimitOptions,
 } from './descriptions/sharedFields';
+import { pickupOptions } from './descriptions/pickupFields';
+import { selectionOptions } from './descriptions/selectionFields';
 import { subtitleInWords } from './descriptions/subtitle';
 import { ftpAutomationApiTest, sftpAutomationApiTest } from './methods';
 import { DEFAULTS } from './transport';
@@ -27,16 +29,30 @@ const eventField: INodeProperties = {
 	default: 'fileCreated',
 	options: [
 		{
+			name: 'Changed File',
+			value: 'fileUpdated',
+			description: 'A file whose size or modification time changed',
+			action: 'On changed file',
+		},
+		{
+			name: 'Deleted File',
+			value: 'fileDeleted',
+			description:
+				'A file that was there since activation (and matched the Filter and selection rules then) is gone. Its item holds the fields it had when last seen. Download does not apply.',
+			action: 'On deleted file',
+		},
+		{
 			name: 'New File',
 			value: 'fileCreated',
 			description: 'A file that was not there before',
 			action: 'On new file',
 		},
 		{
-			name: 'Changed File',
-			value: 'fileUpdated',
-			description: 'A file whose size or modification time changed',
-			action: 'On changed file',
+			name: 'New Folder',
+			value: 'folderCreated',
+			description:
+				'A folder that was not there before (a subfolder at any depth with Recursive). Filter, Exclude and the age rules apply to folders too. Download does not apply.',
+			action: 'On new folder',
 		},
 		{
 			name: 'New or Changed File',
@@ -46,6 +62,27 @@ const eventField: INodeProperties = {
 		},
 	],
 };
+
+/** Options shown only with Download: n8n shows such a field once Download is on. */
+function withDownload(option: INodeProperties): INodeProperties {
+	return {
+		...option,
+		displayOptions: { show: { download: [true], ...(option.displayOptions?.show ?? {}) } },
+	};
+}
+
+/** What differs for the trigger in the pickup options' descriptions: no input items, and polls instead of runs. */
+const TRIGGER_PICKUP_DESCRIPTIONS: Record<string, string> = {
+	claimFolder:
+		'Before downloading, move the file into this folder (created if missing), so that two activations (two workflows, or the same folder watched twice) never emit the same file. A file another one has already claimed is not emitted. A file of the same name already in the folder is never replaced: the claim then takes a unique name. After Download and After Failure act on the claimed file. A Claim Folder inside the watched folder is not watched. Empty: download the file where it is.',
+	deleteDoneFile:
+		"Whether to delete the file's Done File marker after a successful download and After Download. A folder marker (such as _SUCCESS) is deleted once every file it released has been emitted. A marker already gone is fine.",
+};
+
+function forTheTrigger(option: INodeProperties): INodeProperties {
+	const description = TRIGGER_PICKUP_DESCRIPTIONS[option.name];
+	return description === undefined ? option : { ...option, description };
+}
 
 export class FtpAutomationTrigger implements INodeType {
 	description: INodeTypeDescription = {
@@ -122,12 +159,9 @@ export class FtpAutomationTrigger implements INodeType {
 						description:
 							'Whether to attach each file as binary data (field "data"), streamed into n8n',
 					},
-					...afterDownloadInOptions.map((option) => ({
-						...option,
-						displayOptions: {
-							show: { download: [true], ...(option.displayOptions?.show ?? {}) },
-						},
-					})),
+					...afterDownloadInOptions.map(withDownload),
+					...pickupOptions.map(forTheTrigger).map(withDownload),
+					...selectionOptions,
 					{
 						displayName: 'Emit Existing Files',
 						name: 'emitExisting',

@@ -232,11 +232,23 @@ describe('changesToEmit', () => {
 
 	it('New File after New Folder: folders are not files, and an activation with folders records them', () => {
 		const folder = { ...file('/in/sub', 0), type: 'directory' } as ListEntry;
-		const state = stateOfExisting([], [folder]);
+		const state = stateOfExisting([], { event: 'folderCreated', folders: [folder] });
 		expect(state.folders).toEqual(['/in/sub']);
 		const decision = changesToEmit([], state, rules({ event: 'folderCreated' }), {
 			folders: [folder],
 		});
 		expect(decision.due).toEqual([]);
+	});
+
+	it('an activation watching Deleted File keeps the List fields of what is there, for a deletion right after', () => {
+		const orders = { ...file('/in/orders.csv', 42), permissions: 'rw-r--r--' };
+		const state = stateOfExisting([orders], { event: 'fileDeleted', folders: [] });
+		expect(state.folders).toBeUndefined();
+		const { due } = changesToEmit([], state, rules({ event: 'fileDeleted' }));
+		expect(due).toEqual([{ entry: orders, event: 'fileDeleted' }]);
+		expect(stateOfExisting([orders], { event: 'fileCreated', folders: [] })).toEqual({
+			seen: { '/in/orders.csv': versionOf(orders) },
+			settling: {},
+		});
 	});
 });

@@ -55,13 +55,22 @@ export function versionOf(entry: ListEntry): string {
 	return `${entry.size}@${entry.modifiedAt ?? ''}`;
 }
 
-/** The state after activation: everything there now counts as seen, so that only later changes are emitted. */
-export function stateOfExisting(files: ListEntry[], folders?: ListEntry[]): WatchState {
+/**
+ * The state after activation: everything there now counts as seen, so that only later changes are emitted. With
+ * `watched`, also what its event keeps: the folders (New Folder) or the files' List fields (Deleted File).
+ */
+export function stateOfExisting(
+	files: ListEntry[],
+	watched?: { event: WatchedEvent; folders: ListEntry[] },
+): WatchState {
 	const state: WatchState = {
 		seen: Object.fromEntries(files.map((file) => [file.path, versionOf(file)])),
 		settling: {},
 	};
-	if (folders !== undefined) state.folders = folders.map((folder) => folder.path).sort();
+	if (watched?.event === 'folderCreated')
+		state.folders = watched.folders.map((folder) => folder.path).sort();
+	if (watched?.event === 'fileDeleted')
+		state.lastKnown = Object.fromEntries(files.map((file) => [file.path, file]));
 	return state;
 }
 

@@ -1,33 +1,28 @@
 import type { IDataObject, INodeExecutionData, IPollFunctions } from 'n8n-workflow';
 
-import { walkLimitsOf, type WalkLimitOptions } from '../descriptions/sharedFields';
-import { downloadToBinary, type AfterDownload } from '../helpers/downloadToBinary';
+import type { WalkLimitOptions } from '../descriptions/sharedFields';
 import { connectionSettingsOf } from '../helpers/connectionSettings';
 import { toNodeError } from '../helpers/nodeError';
-import {
-	DEFAULTS,
-	isTemporaryName,
-	SessionPool,
-	walkFolders,
-	type ListEntry,
-	type UseSession,
-} from '../transport';
+import { DEFAULTS, SessionPool, type ListEntry, type UseSession } from '../transport';
+import { doneFileTrackerOf, toItems, withoutSideEffects, type DownloadOptions } from './emitItems';
 import {
 	changesToEmit,
 	stateOfExisting,
+	versionOf,
+	type ChangeEvent,
 	type DueFile,
 	type WatchedEvent,
 	type WatchState,
 } from './fileChanges';
+import { listWatchedEntries, type Watch, type WatchedEntries } from './watchedEntries';
 
-interface TriggerOptions extends WalkLimitOptions {
-	download?: boolean;
-	afterDownload?: AfterDownload;
-	moveToFolder?: string;
-	emitExisting?: boolean;
-	maxFilesPerPoll?: number;
-	stableFor?: number;
-}
+type TriggerOptions = WalkLimitOptions &
+	DownloadOptions &
+	IDataObject & {
+		emitExisting?: boolean;
+		maxFilesPerPoll?: number;
+		stableFor?: number;
+	};
 
 /** The static data of the node: the state of the one folder it watches, under the key of what it watches. */
 interface StoredWatch {
@@ -35,63 +30,36 @@ interface StoredWatch {
 	state: WatchState;
 }
 
-/** The trigger's items: one per file, with List's fields plus `event` (and the file as binary `data` if asked). */
-async function toItems(
-	context: IPollFunctions,
-	use: UseSession,
-	files: DueFile[],
-	options: TriggerOptions,
-	onEmittable: (file: DueFile) => void,
-): Promise<INodeExecutionData[]> {
-	const items: INodeExecutionData[] = [];
-	for (const file of files) {
-		const json: IDataObject = { ...file.entry, event: file.event };
-		if (!options.download) {
-			items.push({ json });
-			onEmittable(file);
-			continue;
-		}
-		const downloaded = await use(
-			async (session) =>
-				await downloadToBinary(context, session, file.entry.path, {
-					...options,
-					listed: { ...file.entry },
-				}),
-		).then(
-			(result) => result,
-			(error: unknown) => ({ error }),
-		);
-		if ('error' in downloaded) {
-			// Files already downloaded (and perhaps already moved or deleted on the server) must be emitted: the
-			// failing one is first in line at the next poll, and fails that poll if it still cannot be downloaded.
-			if (items.length === 0) throw toNodeError(context.getNode(), downloaded.error);
-			context.logger.warn(
-				`FTP Automation Trigger: emitting ${items.length} file(s); "${file.entry.path}" follows at the next poll: ${toNodeError(context.getNode(), downloaded.error).message}`,
-			);
-			break;
-		}
-		items.push({ json: { ...json, ...downloaded.json }, binary: { data: downloaded.binary } });
-		onEmittable(file);
-	}
-	return items;
-}
-
 /** Newest first: what a user building the workflow wants to see in a test run. */
 function newestFirst(a: ListEntry, b: ListEntry): number {
 	return (b.modifiedAt ?? '').localeCompare(a.modifiedAt ?? '') || a.path.localeCompare(b.path);
 }
 
+/** A manual test run's sample: the newest entries of the kind watched, shown as that event (nothing is deleted). */
+function sampleOf(watched: WatchedEntries, event: WatchedEvent, maxFiles: number): DueFile[] {
+	const shownAs: ChangeEvent =
+		event === 'fileDeleted' || event === 'folderCreated' ? event : 'fileCreated';
+	const entries = event === 'folderCreated' ? watched.folders : watched.files;
+	return [...entries]
+		.sort(newestFirst)
+		.slice(0, maxFiles)
+		.map((entry) => ({ entry, event: shownAs }));
+}
+
 /**
  * One poll: lists the watched folder, compares it with the state kept in the workflow's static data, and emits each
- * new version of a file exactly once. A manual test run emits the newest matching files and changes no state, and
- * never deletes or moves a file.
+ * change exactly once. A manual test run emits the newest matching entries and changes no state, and never deletes,
+ * moves or claims a file.
  */
 export async function pollForChanges(this: IPollFunctions): Promise<INodeExecutionData[][] | null> {
-	const path = this.getNodeParameter('path') as string;
-	const recursive = this.getNodeParameter('recursive', false) as boolean;
-	const filter = this.getNodeParameter('filter', '') as string;
-	const event = this.getNodeParameter('event', 'fileCreated') as WatchedEvent;
 	const options = this.getNodeParameter('options', {}) as TriggerOptions;
+	const watch: Watch = {
+		path: this.getNodeParameter('path') as string,
+		recursive: this.getNodeParameter('recursive', false) as boolean,
+		filter: this.getNodeParameter('filter', '') as string,
+		event: this.getNodeParameter('event', 'fileCreated') as WatchedEvent,
+		options,
+	};
 	const maxFiles = Math.max(1, Math.floor(options.maxFilesPerPoll ?? DEFAULTS.maxFilesPerPoll));
 
 	let pool: SessionPool;
@@ -103,51 +71,62 @@ export async function pollForChanges(this: IPollFunctions): Promise<INodeExecuti
 	}
 	const use: UseSession = async (work) => await pool.use(work);
 	try {
-		const listed = await walkFolders(use, path, {
-			recursive,
-			filter,
-			include: 'files',
-			retries: DEFAULTS.retries,
-			limits: walkLimitsOf(options),
-		}).catch(async (error: unknown) => await Promise.reject(toNodeError(this.getNode(), error)));
-		// A safe upload's temporary file is not data: still being written, or left by a killed upload. Only a
-		// Filter that asks for hidden names (it starts with a dot) sees it.
-		const files = listed.filter(
-			(entry) =>
-				entry.type === 'file' && (filter.trim().startsWith('.') || !isTemporaryName(entry.name)),
+		const watched = await listWatchedEntries(use, watch).catch(
+			async (error: unknown) => await Promise.reject(toNodeError(this.getNode(), error)),
 		);
 
 		if (this.getMode() === 'manual') {
-			const newest = files.sort(newestFirst).slice(0, maxFiles);
-			const sample = newest.map((entry) => ({ entry, event: 'fileCreated' as const }));
-			const items = await toItems(
-				this,
-				use,
-				sample,
-				{ ...options, afterDownload: 'keep' },
-				() => {},
-			);
+			const sample = sampleOf(watched, watch.event, maxFiles);
+			const items = await toItems(this, use, sample, withoutSideEffects(options), () => {});
 			return items.length > 0 ? [items] : null;
 		}
 
 		const staticData = this.getWorkflowStaticData('node');
-		const key = JSON.stringify({ path, recursive, filter });
+		// The same key as before issue 17, so that a saved state keeps working; the selection rules are not in it (a
+		// changed rule must not make the trigger forget what it emitted).
+		const key = JSON.stringify({
+			path: watch.path,
+			recursive: watch.recursive,
+			filter: watch.filter,
+		});
 		const stored = staticData.watch as StoredWatch | undefined;
 		// A new activation, or the node now watches something else: start from what is there.
 		if (stored?.key !== key && !options.emitExisting) {
-			staticData.watch = { key, state: stateOfExisting(files) } satisfies StoredWatch;
+			const state = stateOfExisting(watched.files, {
+				event: watch.event,
+				folders: watched.folders,
+			});
+			staticData.watch = { key, state } satisfies StoredWatch;
 			return null;
 		}
-		const state = stored?.key === key ? stored.state : { seen: {}, settling: {} };
-		const { due, accept } = changesToEmit(files, state, {
-			event,
-			stableForMs: Math.max(0, options.stableFor ?? 0) * 1000,
-			maxFiles,
-			now: Date.now(),
-		});
+		const state: WatchState =
+			stored?.key === key
+				? stored.state
+				: { seen: {}, settling: {}, ...(watch.event === 'folderCreated' ? { folders: [] } : {}) };
+		const { due, accept } = changesToEmit(
+			watched.files,
+			state,
+			{
+				event: watch.event,
+				stableForMs: Math.max(0, options.stableFor ?? 0) * 1000,
+				maxFiles,
+				now: Date.now(),
+			},
+			{ folders: watched.folders, listedFiles: watched.listedFiles },
+		);
+		// Files a Done File released that are not emitted yet: their marker stays until all of them are.
+		const pending = watched.files.filter(
+			(file) => file.doneFile !== undefined && state.seen[file.path] !== versionOf(file),
+		);
 		const emitted: DueFile[] = [];
 		try {
-			const items = await toItems(this, use, due, options, (file) => emitted.push(file));
+			const items = await toItems(
+				this,
+				use,
+				due,
+				{ ...options, doneFiles: doneFileTrackerOf(pending) },
+				(change) => emitted.push(change),
+			);
 			return items.length > 0 ? [items] : null;
 		} finally {
 			staticData.watch = { key, state: accept(emitted) } satisfies StoredWatch;

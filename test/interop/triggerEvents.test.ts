@@ -1,0 +1,114 @@
+/**
+ * The trigger's issue-17 scenarios (test/helpers/triggerScenarios.ts: Deleted File, New Folder, Done File gate and
+ * folder marker, Exclude / Min Age / Min Size, Claim Folder, a poison file moved aside, a manual run that changes
+ * nothing) against one real FTP server (vsftpd, explicit TLS verified against its certificate) and one real SFTP
+ * server (OpenSSH's internal-sftp), plus two activations claiming from the same folder at once: each file is emitted
+ * by exactly one of them.
+ *
+ * Needs root on Debian 12: `npx jest --config jest.interop.config.js test/interop/triggerEvents`.
+ */
+import { promises as fsp } from 'fs';
+import * as path from 'path';
+import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
+
+import { FtpAutomationTrigger } from '../../nodes/FtpAutomation/FtpAutomationTrigger.node';
+import { cleanupBinaryData, initBinaryData, pollNode } from '../../tools/n8nHarness';
+import {
+	makeFolderAsUser,
+	onDisk,
+	startInteropServers,
+	writeAsUser,
+	type InteropServers,
+} from '../helpers/interopServers';
+import { credentialsFor } from '../helpers/nodeRun';
+import {
+	makeFolderAsSftpUser,
+	sftpCredentialsFor,
+	sftpOnDisk,
+	startSftpInteropServers,
+	writeAsSftpUser,
+	type SftpInteropServers,
+} from '../helpers/sftpInteropServers';
+import { triggerScenarios, type TriggerTarget } from '../helpers/triggerScenarios';
+
+let ftp: InteropServers;
+let sftp: SftpInteropServers;
+
+beforeAll(async () => {
+	await initBinaryData();
+	ftp = await startInteropServers();
+	sftp = await startSftpInteropServers();
+}, 240_000);
+
+afterAll(async () => {
+	await ftp?.stop();
+	await sftp?.stop();
+	await cleanupBinaryData();
+}, 60_000);
+
+function vsftpd(): TriggerTarget {
+	const server = ftp.servers.find((candidate) => candidate.name === 'vsftpd-explicit');
+	if (server === undefined) throw new Error('vsftpd-explicit did not start');
+	return {
+		protocol: 'ftp',
+		credentials: { ftpAutomationApi: credentialsFor(server, 'explicit') },
+		remote: (relative) => `/${relative}`,
+		onDisk: (relative) => onDisk(server, `/${relative}`),
+		write: async (relative, content) => {
+			await writeAsUser(server, `/${relative}`, content);
+		},
+		makeFolder: async (relative) => await makeFolderAsUser(server, `/${relative}`),
+	};
+}
+
+function openssh(): TriggerTarget {
+	const instance = sftp.get('openssh');
+	return {
+		protocol: 'sftp',
+		credentials: { sftpAutomationApi: sftpCredentialsFor(instance) },
+		remote: (relative) => path.posix.join(instance.homeDirectory, relative),
+		onDisk: (relative) => sftpOnDisk(instance, relative),
+		write: async (relative, content) => {
+			await writeAsSftpUser(instance, relative, content);
+		},
+		makeFolder: async (relative) => {
+			await makeFolderAsSftpUser(instance, relative);
+		},
+	};
+}
+
+describe.each([
+	{ name: 'vsftpd (FTPS)', target: vsftpd },
+	{ name: 'OpenSSH (SFTP)', target: openssh },
+])('FTP Automation Trigger, issue 17, against $name', ({ target }) => {
+	triggerScenarios(target);
+
+	it('two activations claiming from the same folder at once: each file is emitted by exactly one of them', async () => {
+		const t = target();
+		const folder = `trigger-race-${process.pid}-${t.protocol}`;
+		await t.makeFolder(folder);
+		const parameters = {
+			protocol: t.protocol,
+			path: t.remote(folder),
+			options: { download: true, claimFolder: t.remote(`${folder}-claimed`) },
+		};
+		const workers = [{}, {}].map(
+			(staticData: IDataObject) => async () =>
+				(await pollNode({
+					nodeType: new FtpAutomationTrigger(),
+					parameters,
+					credentials: t.credentials,
+					staticData,
+				})) ?? ([] as INodeExecutionData[]),
+		);
+		for (const poll of workers) expect(await poll()).toEqual([]);
+		const names = Array.from({ length: 8 }, (_, index) => `f${index}.csv`);
+		for (const name of names) await t.write(`${folder}/${name}`, name);
+		const emitted = (await Promise.all(workers.map(async (poll) => await poll()))).flat();
+		const claimedNames = emitted.map((item) => String(item.json.name)).sort();
+		expect(claimedNames).toEqual(names);
+		expect(emitted.every((item) => item.json.claimed === true)).toBe(true);
+		expect((await fsp.readdir(t.onDisk(`${folder}-claimed`))).sort()).toEqual(names);
+		expect(await fsp.readdir(t.onDisk(folder))).toEqual([]);
+	});
+});
