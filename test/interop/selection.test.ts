@@ -15,7 +15,7 @@ import {
 	type InteropServerName,
 	type InteropServers,
 } from '../helpers/interopServers';
-import { credentialsFor } from '../helpers/nodeRun';
+import { credentialsFor, runWithLog } from '../helpers/nodeRun';
 import {
 	listOn,
 	putSelectionTree,
@@ -74,12 +74,26 @@ function sftpTarget(name: SftpInteropInstanceName): Target {
 	};
 }
 
+/** The files whose time List may ask with MDTM under SELECTION_OPTIONS: those the rules can select. */
+const TIMES_OF_SELECTABLE = [
+	'big.csv',
+	'empty.csv',
+	'new.csv',
+	'nomarker.csv',
+	'old.csv',
+	'stale.csv',
+	'sub/a.csv',
+	'sub/sub.csv',
+];
+
 describe.each([
-	{ name: 'vsftpd', target: () => ftpTarget('vsftpd-explicit') },
-	{ name: 'ProFTPD', target: () => ftpTarget('proftpd-explicit') },
-	{ name: 'OpenSSH', target: () => sftpTarget('openssh') },
-	{ name: 'ProFTPD mod_sftp', target: () => sftpTarget('proftpd-sftp') },
-])('$name', ({ target: targetOf }) => {
+	// No MLSD: every time comes from MDTM, asked only for files the rules can select.
+	{ name: 'vsftpd', target: () => ftpTarget('vsftpd-explicit'), mdtm: TIMES_OF_SELECTABLE },
+	// MLSD gives every time in the listing: no MDTM at all.
+	{ name: 'ProFTPD', target: () => ftpTarget('proftpd-explicit'), mdtm: [] },
+	{ name: 'OpenSSH', target: () => sftpTarget('openssh'), mdtm: undefined },
+	{ name: 'ProFTPD mod_sftp', target: () => sftpTarget('proftpd-sftp'), mdtm: undefined },
+])('$name', ({ target: targetOf, mdtm }) => {
 	let target: Target;
 
 	let list: ReturnType<typeof listOn>;
@@ -110,6 +124,21 @@ describe.each([
 		// The server's modification times were read (an unknown one would have been left out by Min Age).
 		for (const item of output) expect(typeof item.json.modifiedAt).toBe('string');
 	});
+
+	if (mdtm !== undefined) {
+		it('asks no time of hidden markers nor of what Exclude leaves out', async () => {
+			const { output, log } = await runWithLog(target.credentials, {
+				operation: 'list',
+				path: target.folder,
+				options: SELECTION_OPTIONS,
+			});
+			expect(sortedPaths(output)).toEqual(SELECTED);
+			const asked = [...log.matchAll(/MDTM (\/\S+)/g)].map((match) =>
+				path.posix.relative(target.folder, match[1]),
+			);
+			expect(asked.sort()).toEqual(mdtm);
+		});
+	}
 
 	it('Hide Done Files off shows every marker, released or not', async () => {
 		const output = await list({
