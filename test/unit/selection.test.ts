@@ -142,7 +142,7 @@ describe('age', () => {
 
 	it('refuses a minimum above the maximum, naming both', () => {
 		expect(() => select(entries, { minAge: 100, maxAge: 50 })).toThrow(
-			/Min Age \(100\) is larger than Max Age \(50\)/,
+			/minimum age \(100 s\) is larger than the maximum age \(50 s\)/,
 		);
 	});
 });
@@ -174,7 +174,9 @@ describe('size', () => {
 			return undefined;
 		})();
 		expect(failure).toBeInstanceOf(RemoteFailure);
-		expect((failure as RemoteFailure).hint).toMatch(/Lower Min Size or raise Max Size/);
+		expect((failure as RemoteFailure).hint).toMatch(
+			/Lower the minimum size or raise the maximum size/,
+		);
 	});
 });
 

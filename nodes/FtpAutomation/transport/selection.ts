@@ -101,33 +101,38 @@ function checkDoneFilePattern(pattern: string): void {
 	if (pattern.includes('/')) {
 		throw new RemoteFailure(
 			'input',
-			`Done File "${pattern}" contains a slash; the marker must be a name in the same folder as the file`,
-			'Enter a name such as {name}.done, {base}.ok or _SUCCESS.',
+			`The marker name "${pattern}" contains a slash; a marker must be a name in the same folder as its file`,
+			'Give a name such as {name}.done, {base}.ok or _SUCCESS.',
 		);
 	}
 	if (pattern.replace(PLACEHOLDER, '').trim() === '') {
 		throw new RemoteFailure(
 			'input',
-			`Done File "${pattern}" names the file itself, so every file would be its own marker`,
+			`The marker name "${pattern}" names the file itself, so every file would be its own marker`,
 			'Add fixed text to the name, e.g. {name}.done or {base}.ok.',
 		);
 	}
 }
 
-function checkRange(low: number | undefined, high: number | undefined, what: string): void {
+function checkRange(
+	low: number | undefined,
+	high: number | undefined,
+	what: 'age' | 'size',
+	unit: string,
+): void {
 	if (given(low) && given(high) && low > high) {
 		throw new RemoteFailure(
 			'input',
-			`Min ${what} (${low}) is larger than Max ${what} (${high}), so no file could be selected`,
-			`Lower Min ${what} or raise Max ${what}.`,
+			`The minimum ${what} (${low} ${unit}) is larger than the maximum ${what} (${high} ${unit}), so nothing could be selected`,
+			`Lower the minimum ${what} or raise the maximum ${what}.`,
 		);
 	}
 }
 
 /** Refuses rules that could select nothing or name no marker, before anything is listed. */
 export function checkSelectionRules(rules: SelectionRules): void {
-	checkRange(rules.minAge, rules.maxAge, 'Age');
-	checkRange(rules.minSize, rules.maxSize, 'Size');
+	checkRange(rules.minAge, rules.maxAge, 'age', 's');
+	checkRange(rules.minSize, rules.maxSize, 'size', 'bytes');
 	const pattern = rules.doneFile?.trim() ?? '';
 	if (pattern !== '') checkDoneFilePattern(pattern);
 }
