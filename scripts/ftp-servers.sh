@@ -377,6 +377,10 @@ ServerName "proftpd interop"
 ServerType standalone
 ModulePath $PROFTPD_DIR/usr/lib/proftpd
 LoadModule mod_tls.c
+# mod_digest: HASH (with OPTS HASH) and XCRC/XMD5/XSHA1/XSHA256/XSHA512, listed in FEAT, for Verify Checksum.
+# DigestEngine and DigestAlgorithms (all) are on by default; the size limit is the one its documentation recommends.
+LoadModule mod_digest.c
+DigestMaxSize 1 GB
 # With SocketBindTight each server binds only its own address:port (DefaultServer is ignored).
 DefaultAddress 127.0.0.1
 SocketBindTight on

@@ -9,6 +9,7 @@ import { posix } from 'node:path';
 import { Readable, type Writable } from 'node:stream';
 
 import type {
+	ChecksumAlgorithm,
 	FolderListing,
 	Protocol,
 	RemoteConnection,
@@ -16,7 +17,12 @@ import type {
 	ServerCapabilities,
 	ServerFacts,
 } from '../../nodes/FtpAutomation/transport/contract';
-import { ResumeRefused, type FailureContext } from '../../nodes/FtpAutomation/transport/failures';
+import {
+	RemoteFailure,
+	ResumeRefused,
+	type FailureContext,
+} from '../../nodes/FtpAutomation/transport/failures';
+import { StreamHash } from '../../nodes/FtpAutomation/transport/integrity';
 import type { ConnectionSettings } from '../../nodes/FtpAutomation/transport/protocols';
 import { RemoteSession, type SessionOptions } from '../../nodes/FtpAutomation/transport/session';
 import {
@@ -58,7 +64,26 @@ export class MemoryConnection implements RemoteConnection {
 			size: true,
 			exactTimes: true,
 			renameReplaces: this.server.faults.renameOntoExisting === 'replaces',
+			checksums: this.server.checksums,
+			setModifiedAt: this.server.setsModifiedAt,
 		};
+	}
+
+	async checksum(path: string, algorithm: ChecksumAlgorithm): Promise<string> {
+		this.call('checksum', path);
+		const scripted = this.server.checksumReplies.get(path) ?? this.server.checksumReply?.(path);
+		if (scripted !== undefined) return scripted;
+		const content = this.fs.files.get(path);
+		if (content === undefined) throw new ReplyError(550, 'No such file.');
+		const hash = new StreamHash(algorithm);
+		hash.update(content);
+		return hash.digest();
+	}
+
+	async setModifiedAt(path: string, isoTime: string): Promise<void> {
+		this.call('setModifiedAt', path);
+		if (!this.fs.files.has(path)) throw new ReplyError(550, 'No such file.');
+		this.server.modifiedTimes.set(path, isoTime);
 	}
 
 	private get fs(): MemoryFileSystem {
@@ -248,6 +273,15 @@ export class MemoryProtocol implements Protocol<ConnectionSettings> {
 	backPressureWaits = 0;
 	/** Which write (1-based) last wrote each path. */
 	readonly lastWriteOf = new Map<string, number>();
+	/** The hashes the server computes (none by default, as most servers). */
+	checksums: ChecksumAlgorithm[] = [];
+	/** What `checksum` answers for a path instead of its hash (a stale or hostile server). */
+	readonly checksumReplies = new Map<string, string>();
+	/** The same for paths not known in advance (e.g. an upload's random temporary name). */
+	checksumReply?: (path: string) => string | undefined;
+	/** Whether `setModifiedAt` is offered, and the times it set (by path; a rename does not carry them). */
+	setsModifiedAt = false;
+	readonly modifiedTimes = new Map<string, string>();
 
 	async open(
 		_settings: ConnectionSettings,
@@ -298,4 +332,14 @@ export function sourceOf(data: Buffer, chunkBytes = CHUNK_BYTES): Readable {
 	for (let at = 0; at < data.length; at += chunkBytes)
 		chunks.push(data.subarray(at, at + chunkBytes));
 	return Readable.from(chunks, { objectMode: false });
+}
+
+/** The RemoteFailure `work` rejects with (failing the test if it resolves or rejects with anything else). */
+export async function remoteFailureOf(work: Promise<unknown>): Promise<RemoteFailure> {
+	const error = await work.then(
+		() => undefined,
+		(failure: unknown) => failure,
+	);
+	expect(error).toBeInstanceOf(RemoteFailure);
+	return error as RemoteFailure;
 }

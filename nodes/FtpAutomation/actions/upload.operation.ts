@@ -1,8 +1,20 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { Readable } from 'node:stream';
 
+import {
+	checksumOutput,
+	modifiedAtOptions,
+	uploadVerifyChecksumOption,
+} from '../descriptions/integrityFields';
 import { binaryInputSource } from '../helpers/binaryInput';
-import { DEFAULTS, uploadFile, type IfExists, type UseSession } from '../transport';
+import {
+	DEFAULTS,
+	modifiedAtOf,
+	RemoteFailure,
+	uploadFile,
+	type IfExists,
+	type UseSession,
+} from '../transport';
 import {
 	concurrencyOption,
 	inVersion,
@@ -100,6 +112,8 @@ export const description: INodeProperties[] = [
 			safeUploadOption,
 			concurrencyOption,
 			retriesOption,
+			uploadVerifyChecksumOption,
+			...modifiedAtOptions,
 		]),
 	]),
 	...inVersion(2, [
@@ -112,7 +126,7 @@ export const description: INodeProperties[] = [
 		}),
 		ownField('upload', createDirectoriesOption),
 		ownField('upload', retriesOption),
-		optionsField('upload', [concurrencyOption]),
+		optionsField('upload', [concurrencyOption, uploadVerifyChecksumOption, ...modifiedAtOptions]),
 	]),
 ];
 
@@ -127,7 +141,13 @@ export async function execute(
 		ifExists?: IfExists;
 		atomicUpload?: boolean;
 		retries?: number;
+		verifyChecksum?: boolean;
+		preserveModifiedAt?: boolean;
+		modifiedAt?: string;
 	};
+	const modifiedAt = options.preserveModifiedAt
+		? timeToKeep(options.modifiedAt, this.getInputData()[itemIndex]?.json.modifiedAt)
+		: undefined;
 	const text = nodeParameter(this, 'binaryData', itemIndex)
 		? undefined
 		: Buffer.from(nodeParameter(this, 'fileContent', itemIndex) as string, 'utf8');
@@ -146,7 +166,26 @@ export async function execute(
 				ifExists: options.ifExists ?? DEFAULTS.ifExists,
 				atomic: options.atomicUpload ?? DEFAULTS.atomicUpload,
 				retries: options.retries ?? DEFAULTS.retries,
+				verifyChecksum: options.verifyChecksum === true,
+				...(modifiedAt !== undefined && { modifiedAt }),
 			}),
 	);
-	return [{ json: { ...result }, pairedItem: { item: itemIndex } }];
+	const { checksum, ...rest } = result;
+	return [{ json: { ...rest, ...checksumOutput(checksum) }, pairedItem: { item: itemIndex } }];
+}
+
+/** The time Preserve Modification Time sets: the option's, else the input item's modifiedAt. */
+function timeToKeep(fromOption: string | undefined, fromItem: unknown): string {
+	const given = (fromOption ?? '').trim();
+	const time = modifiedAtOf(given === '' ? fromItem : given);
+	if (time !== undefined) return time;
+	throw new RemoteFailure(
+		'input',
+		given === ''
+			? fromItem === undefined || fromItem === null || fromItem === ''
+				? 'Preserve Modification Time is on, but neither the Modification Time option nor the input item (its modifiedAt field) gives a time'
+				: `The input item's modifiedAt ("${String(fromItem).slice(0, 60)}") is not a time`
+			: `The Modification Time "${given.slice(0, 60)}" is not a time`,
+		'Give the time as ISO 8601 (e.g. 2024-05-01T12:00:00Z) in Modification Time, or pass items from List or Download, which carry modifiedAt.',
+	);
 }

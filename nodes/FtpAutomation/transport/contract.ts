@@ -12,6 +12,9 @@ import type { FailureContext, RemoteFailure } from './failures';
  */
 export type RemoteEntryType = 'file' | 'directory' | 'symbolicLink';
 
+/** The hash functions a server may compute over a file (lowercase hex results); CRC32 is the weakest. */
+export type ChecksumAlgorithm = 'sha512' | 'sha256' | 'sha1' | 'md5' | 'crc32';
+
 /** One entry of one folder's listing, as any protocol reports it. */
 export interface RemoteEntry {
 	name: string;
@@ -57,6 +60,10 @@ export interface ServerCapabilities {
 	exactTimes: boolean;
 	/** A rename onto an existing file replaces it; false when the server may refuse (the engine moves it aside). */
 	renameReplaces: boolean;
+	/** The hash functions `checksum` offers; absent or empty when the server computes none. */
+	checksums?: readonly ChecksumAlgorithm[];
+	/** `setModifiedAt` may work (FTP: MFMT, or MDTM with a time where the server takes it that way). */
+	setModifiedAt?: boolean;
 }
 
 /** What the credential test reports about the server. */
@@ -103,6 +110,13 @@ export interface RemoteConnection {
 	removeFolder(path: string): Promise<void>;
 	/** Creates one folder whose parent exists. */
 	makeFolder(path: string): Promise<void>;
+	/**
+	 * The server's hash of the whole file (lowercase hex), with one of `capabilities.checksums`. Rejects with a
+	 * RemoteFailure when the server's reply is not a hash of that algorithm (a reply is untrusted input).
+	 */
+	checksum?(path: string, algorithm: ChecksumAlgorithm): Promise<string>;
+	/** Sets a file's modification time (ISO 8601, whole seconds count); rejects when the server will not. */
+	setModifiedAt?(path: string, isoTime: string): Promise<void>;
 	/** Closes the connection for good; work still running fails. */
 	close(): void;
 }

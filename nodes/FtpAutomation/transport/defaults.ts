@@ -44,4 +44,6 @@ export const DEFAULTS = {
 	/** List: everything unless Return All is turned off, then this many. */
 	listReturnAll: true,
 	listLimit: 50,
+	/** How long a server may take to hash one file for Verify Checksum (it reads the whole file). */
+	checksumTimeLimitSeconds: 600,
 } as const;

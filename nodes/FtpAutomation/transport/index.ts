@@ -4,9 +4,16 @@
  * the contract in contract.ts; ftp/ (FTP/FTPS) and sftp/ (SFTP) are its implementations.
  */
 export { ConnectionLog, MAX_ERROR_MESSAGE_CHARS, shortened } from './connectionLog';
-export type { RemoteConnection, RemoteEntry, ServerCapabilities, ServerFacts } from './contract';
+export type {
+	ChecksumAlgorithm,
+	RemoteConnection,
+	RemoteEntry,
+	ServerCapabilities,
+	ServerFacts,
+} from './contract';
 export { DEFAULTS } from './defaults';
 export { hasControlCharacter } from './entryNames';
+export { modifiedAtOf, type ChecksumPlan, type VerifiedChecksum } from './integrity';
 export {
 	RemoteFailure,
 	STEP_LABELS,

@@ -16,16 +16,22 @@ import type { WalkLimits } from './walk/walkLimits';
 /**
  * Streams a remote file into `consume`, verified and resumed after transient failures (see VerifiedDownload).
  * `listedSize`: the size a listing just gave for this very path, checked against the server only if it does not match.
+ * `verifyChecksum`: the bytes are hashed as they arrive and compared with the server's hash or a sidecar file's
+ * (see integrity/); a mismatch fails (not retried) and `consume`'s result is not handed on.
  */
 export async function downloadFile<T>(
 	session: RemoteSession,
 	path: string,
 	consume: (stream: Readable) => Promise<T>,
-	options: { retries?: number; listedSize?: number } = {},
+	options: { retries?: number; listedSize?: number; verifyChecksum?: boolean } = {},
 ): Promise<DownloadResult<T>> {
-	return await new VerifiedDownload(session, path, consume, options.listedSize).run(
-		options.retries ?? 0,
-	);
+	return await new VerifiedDownload(
+		session,
+		path,
+		consume,
+		options.listedSize,
+		options.verifyChecksum,
+	).run(options.retries ?? 0);
 }
 
 /** Uploads what `openSource` streams, never leaving a partial file under the target's name (see SafeUpload). */

@@ -1,10 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
-import type { Readable } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
 
-import type { RemoteConnection } from './contract';
+import type { ChecksumAlgorithm, RemoteConnection } from './contract';
 import { DEFAULTS } from './defaults';
 import { failureOf, RemoteFailure, TransientFailure, type FailureContext } from './failures';
+import {
+	cannotSetModifiedAt,
+	HashingTransform,
+	uploadChecksumAlgorithm,
+	verifiedOrFailure,
+	type VerifiedChecksum,
+} from './integrity';
 import { parentOf } from './paths';
 import type { RemoteSession } from './session';
 
@@ -18,6 +25,10 @@ export interface UploadOptions {
 	ifExists?: IfExists;
 	/** Further attempts after a transient failure. */
 	retries?: number;
+	/** Compare the hash of the bytes sent with the server's hash of the file before it gets the target's name. */
+	verifyChecksum?: boolean;
+	/** Set the file's modification time (ISO 8601) before it gets the target's name. */
+	modifiedAt?: string;
 }
 
 export interface UploadResult {
@@ -26,6 +37,10 @@ export interface UploadResult {
 	size: number;
 	skipped?: boolean;
 	appended?: boolean;
+	/** With verifyChecksum: the hash of the bytes sent, equal to the server's. */
+	checksum?: VerifiedChecksum;
+	/** With modifiedAt: the time the file was given. */
+	modifiedAt?: string;
 }
 
 /** A hidden name beside `path` that no reader mistakes for the finished file. */
@@ -54,6 +69,12 @@ export function isTemporaryName(name: string): boolean {
 export class SafeUpload {
 	private readonly ifExists: IfExists;
 	private readonly retries: number;
+	private checksumAlgorithm: ChecksumAlgorithm | undefined;
+	/** The hash of the last attempt's bytes (each attempt sends the file anew). */
+	private attemptHash: HashingTransform | undefined;
+	private checksum: VerifiedChecksum | undefined;
+	/** The failure of a hash that did not match, to delete the file even without a temporary name. */
+	private mismatch: unknown;
 
 	constructor(
 		private readonly session: RemoteSession,
@@ -67,6 +88,10 @@ export class SafeUpload {
 
 	async run(): Promise<UploadResult> {
 		const { path, ifExists } = this;
+		// What the server cannot do is said before anything is sent.
+		if (this.options.verifyChecksum) this.checksumAlgorithm = this.plannedChecksum();
+		if (this.options.modifiedAt !== undefined && this.session.capabilities.setModifiedAt !== true)
+			throw this.session.explain(cannotSetModifiedAt(path), this.context('upload')());
 		if (this.options.createDirectories) await this.session.ensureFolder(parentOf(path));
 		const existingSize = ifExists === 'overwrite' ? null : await this.existingFileSize();
 		if (existingSize !== null && ifExists === 'skip') {
@@ -81,8 +106,57 @@ export class SafeUpload {
 				{ fixInNode: 'targetExists' },
 			);
 		}
-		if (ifExists === 'append') return await this.append(existingSize ?? 0);
-		return await this.replace(this.options.atomic ?? DEFAULTS.atomicUpload);
+		const result =
+			ifExists === 'append'
+				? await this.append(existingSize ?? 0)
+				: await this.replace(this.options.atomic ?? DEFAULTS.atomicUpload);
+		return {
+			...result,
+			...(this.checksum && { checksum: this.checksum }),
+			...(this.options.modifiedAt !== undefined && { modifiedAt: this.options.modifiedAt }),
+		};
+	}
+
+	private plannedChecksum(): ChecksumAlgorithm {
+		if (this.ifExists === 'append') {
+			throw new RemoteFailure(
+				'input',
+				`An append to "${this.path}" cannot be verified with a checksum: the server hashes the whole file, the upload sends only its end`,
+				'Turn off Verify Checksum for appends, or upload the whole file (If File Exists: Overwrite).',
+			);
+		}
+		return uploadChecksumAlgorithm(this.session, this.path);
+	}
+
+	/**
+	 * Before the file gets the target's name: its hash compared with the server's, its modification time set. A
+	 * mismatch is not retried (the same bytes would be sent again).
+	 */
+	private async finish(connection: RemoteConnection, target: string): Promise<void> {
+		if (this.checksumAlgorithm !== undefined && this.attemptHash !== undefined) {
+			const computed = this.attemptHash.hash.digest();
+			const value = await connection.checksum!(target, this.checksumAlgorithm);
+			try {
+				this.checksum = verifiedOrFailure(
+					this.path,
+					computed,
+					{ algorithm: this.checksumAlgorithm, value, source: 'server' },
+					'upload',
+				);
+			} catch (mismatch) {
+				this.mismatch = mismatch;
+				return await Promise.reject(mismatch as Error);
+			}
+			this.session.note(
+				`Verified "${target}": ${this.checksumAlgorithm} ${computed}, as the server says`,
+			);
+		}
+		const modifiedAt = this.options.modifiedAt;
+		if (modifiedAt !== undefined) {
+			if (connection.setModifiedAt === undefined) throw cannotSetModifiedAt(this.path);
+			await connection.setModifiedAt(target, modifiedAt);
+			this.session.note(`Set the modification time of "${target}" to ${modifiedAt}`);
+		}
 	}
 
 	private context(action: string): () => FailureContext {
@@ -110,7 +184,13 @@ export class SafeUpload {
 		mode: 'replace' | 'append',
 	): Promise<number> {
 		const started = Date.now();
-		const sent = await connection.write(await this.openSource(), target, mode);
+		let source = await this.openSource();
+		if (this.checksumAlgorithm !== undefined) {
+			const hashing = new HashingTransform(this.checksumAlgorithm);
+			this.attemptHash = hashing;
+			source = pipeline(source, hashing, () => undefined);
+		}
+		const sent = await connection.write(source, target, mode);
 		this.session.note(
 			`${mode === 'append' ? 'Appended to' : 'Uploaded'} "${target}": ${sent} bytes in ${Date.now() - started} ms`,
 		);
@@ -132,9 +212,11 @@ export class SafeUpload {
 							`the server holds ${stored} bytes of "${target}" after the upload, ${sent} were sent`,
 						);
 					}
+					await this.finish(connection, target);
 				} catch (error) {
 					// Also before a retry: some servers (ProFTPD without AllowOverwrite) refuse to write over a file.
-					if (atomic) await this.removeQuietly(target);
+					// A file whose bytes do not match is no copy of the source under any name.
+					if (atomic || error === this.mismatch) await this.removeQuietly(target);
 					return await Promise.reject(error as Error);
 				}
 			},
@@ -241,6 +323,9 @@ export class SafeUpload {
 			},
 			this.retries,
 		);
+		// After the append's work, never inside it: a retry of that work would append the bytes again.
+		if (this.options.modifiedAt !== undefined)
+			await this.session.setModifiedAt(path, this.options.modifiedAt);
 		return { path, size: sent, appended: true };
 	}
 }

@@ -1,5 +1,6 @@
 import { ConnectionLog, MAX_ERROR_MESSAGE_CHARS, shortened } from './connectionLog';
 import type {
+	ChecksumAlgorithm,
 	FolderListing,
 	Protocol,
 	RemoteConnection,
@@ -15,6 +16,7 @@ import {
 	type FailureContext,
 	type FailureStep,
 } from './failures';
+import { cannotSetModifiedAt } from './integrity/modifiedTimes';
 import { ancestorsAndSelf, checkPath, resolvePath } from './paths';
 import { protocolFor, type ConnectionSettings } from './protocols';
 import { withRetries } from './retry';
@@ -257,6 +259,24 @@ export class RemoteSession {
 			path,
 			async (connection) => await connection.modifiedAt(path),
 		);
+	}
+
+	/** The server's hash of a file (lowercase hex); only asked when the server offers `algorithm`. */
+	async checksum(path: string, algorithm: ChecksumAlgorithm): Promise<string> {
+		return await this.command(`compute the ${algorithm} checksum of`, path, async (connection) => {
+			if (connection.checksum === undefined)
+				throw new RemoteFailure('command', 'This protocol cannot compute checksums', '');
+			return await connection.checksum(path, algorithm);
+		});
+	}
+
+	/** Sets a file's modification time (ISO 8601); fails with an explanation where the server cannot. */
+	async setModifiedAt(path: string, isoTime: string): Promise<void> {
+		await this.command('set the modification time of', path, async (connection) => {
+			if (connection.setModifiedAt === undefined || connection.capabilities.setModifiedAt !== true)
+				throw cannotSetModifiedAt(path);
+			await connection.setModifiedAt(path, isoTime);
+		});
 	}
 
 	/** Where the server says the folder `path` really is; undefined when it cannot be entered or said. */

@@ -8,14 +8,25 @@ import {
 	TransientFailure,
 	type FailureContext,
 } from './failures';
+import {
+	expectedChecksum,
+	HashingSink,
+	planDownloadChecksum,
+	StreamHash,
+	verifiedOrFailure,
+	type ChecksumPlan,
+	type VerifiedChecksum,
+} from './integrity';
 import type { RemoteSession } from './session';
-import { ForwardingSink, TRANSFER_BUFFER_BYTES } from './streams';
+import { TRANSFER_BUFFER_BYTES } from './streams';
 
 export interface DownloadResult<T> {
 	/** What `consume` returned. */
 	result: T;
 	/** Bytes received. */
 	size: number;
+	/** With verifyChecksum: the hash of the bytes received, equal to the server's or the sidecar's. */
+	checksum?: VerifiedChecksum;
 }
 
 /**
@@ -39,6 +50,9 @@ export class VerifiedDownload<T> {
 	private storeFailure: unknown;
 	private abandoned = false;
 	private readonly output = new PassThrough({ highWaterMark: TRANSFER_BUFFER_BYTES });
+	/** With verifyChecksum: what the bytes are compared with, and their hash across all attempts. */
+	private checksumPlan: ChecksumPlan | undefined;
+	private hash: StreamHash | undefined;
 
 	constructor(
 		private readonly session: RemoteSession,
@@ -46,12 +60,23 @@ export class VerifiedDownload<T> {
 		private readonly consume: (stream: Readable) => Promise<T>,
 		/** The file's size as a listing just gave it: saves asking the server before every file of a listing. */
 		private readonly listedSize?: number,
+		private readonly verifyChecksum = false,
 	) {
 		// Failures are reported by the promises below; this only keeps an early one from crashing the process.
 		this.output.on('error', () => undefined);
 	}
 
 	async run(retries: number): Promise<DownloadResult<T>> {
+		if (this.verifyChecksum) {
+			const planned = await failureOf(
+				planDownloadChecksum(this.session, this.path).then((plan) => {
+					this.checksumPlan = plan;
+					this.hash = plan && new StreamHash(plan.algorithm);
+				}),
+			);
+			if (planned !== undefined)
+				return await this.abandon(this.session.explain(planned, this.context()));
+		}
 		let failure = await failureOf(
 			this.session.run(
 				() => this.context(),
@@ -73,6 +98,16 @@ export class VerifiedDownload<T> {
 				this.context(),
 			);
 		}
+		let checksum: VerifiedChecksum | undefined;
+		if (failure === undefined && this.checksumPlan !== undefined) {
+			// Compared before the stream ends: a file that does not match is never handed on.
+			failure = await failureOf(
+				this.verified(this.checksumPlan).then((verified) => {
+					checksum = verified;
+				}),
+			);
+			if (failure !== undefined) failure = this.session.explain(failure, this.context());
+		}
 		if (failure !== undefined) return await this.abandon(failure);
 		this.output.end();
 		const result = await this.startConsuming().catch(
@@ -84,7 +119,19 @@ export class VerifiedDownload<T> {
 					}),
 				),
 		);
-		return { result, size: this.received };
+		return checksum === undefined
+			? { result, size: this.received }
+			: { result, size: this.received, checksum };
+	}
+
+	private async verified(plan: ChecksumPlan): Promise<VerifiedChecksum> {
+		const computed = this.hash?.digest() ?? '';
+		const expected = await expectedChecksum(this.session, this.path, plan);
+		const verified = verifiedOrFailure(this.path, computed, expected, 'download');
+		this.session.note(
+			`Verified "${this.path}": ${plan.algorithm} ${computed}, as the ${plan.source} says`,
+		);
+		return verified;
 	}
 
 	private context(): FailureContext {
@@ -114,10 +161,14 @@ export class VerifiedDownload<T> {
 			this.sizeAsked = true;
 		}
 		const resumeAt = this.received;
-		const sink = new ForwardingSink(this.output, (count) => {
-			this.received += count;
-			void this.startConsuming().catch(() => undefined);
-		});
+		const sink = new HashingSink(
+			this.output,
+			(count) => {
+				this.received += count;
+				void this.startConsuming().catch(() => undefined);
+			},
+			this.hash,
+		);
 		if (resumeAt > 0)
 			this.session.note(`Resuming the download of "${this.path}" at byte ${resumeAt}`);
 		const started = Date.now();

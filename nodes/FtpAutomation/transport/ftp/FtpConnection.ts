@@ -5,6 +5,7 @@ import { pipeline, type Readable, type Writable } from 'node:stream';
 import { TLSSocket } from 'node:tls';
 
 import type {
+	ChecksumAlgorithm,
 	FolderListing,
 	RemoteConnection,
 	RemoteStat,
@@ -27,6 +28,12 @@ import { useTlsWithin } from './deadline';
 import { explainFailure, isTransientFtpError } from './ftpFailures';
 import { parseListing, toRemoteEntry, type ParsedListing } from './listingText';
 import { deliverWholeLines } from './replyLines';
+import {
+	FtpChecksums,
+	ftpChecksumAlgorithms,
+	setFtpModifiedAt,
+	setsModifiedTimes,
+} from './serverCommands';
 import { hasNonAscii, LIST_PROTOCOL_LINE, plainWords } from './logLines';
 import { tlsConnectOptions, type ConnectionSettings } from './settings';
 import { describeCertificate, describeEndpoints, describeTls } from './tlsFacts';
@@ -55,6 +62,7 @@ export class FtpConnection implements RemoteConnection {
 	homeDirectory = '/';
 	private banner = '';
 	private features = new Map<string, string>();
+	private checksums: FtpChecksums | undefined;
 	private listsWithMlsd = false;
 	/** While a listing is received, basic-ftp logs its text: the log keeps its size, not every name in it. */
 	private listing = false;
@@ -120,6 +128,8 @@ export class FtpConnection implements RemoteConnection {
 			exactTimes: this.listsWithMlsd,
 			// Many servers (ProFTPD without AllowOverwrite, pure-ftpd) refuse to rename onto an existing file.
 			renameReplaces: false,
+			checksums: ftpChecksumAlgorithms(this.features),
+			setModifiedAt: setsModifiedTimes(this.features),
 		};
 	}
 
@@ -409,6 +419,15 @@ export class FtpConnection implements RemoteConnection {
 
 	async removeFolder(path: string): Promise<void> {
 		await this.client.removeEmptyDir(path);
+	}
+
+	async checksum(path: string, algorithm: ChecksumAlgorithm): Promise<string> {
+		this.checksums ??= new FtpChecksums(this.client, this.features);
+		return await this.checksums.checksum(path, algorithm);
+	}
+
+	async setModifiedAt(path: string, isoTime: string): Promise<void> {
+		await setFtpModifiedAt(this.client, this.features, path, isoTime);
 	}
 
 	async makeFolder(path: string): Promise<void> {

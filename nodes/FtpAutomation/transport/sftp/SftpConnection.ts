@@ -2,6 +2,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { Client, FileEntryWithStats, SFTPWrapper, Stats } from 'ssh2';
 
 import type {
+	ChecksumAlgorithm,
 	FolderListing,
 	RemoteConnection,
 	RemoteStat,
@@ -9,6 +10,7 @@ import type {
 	ServerFacts,
 } from '../contract';
 import { ResumeRefused } from '../failures';
+import { CHECK_FILE_ALGORITHMS, checkFile } from './checkFile';
 import { openSftp, type HandshakeFacts } from './handshake';
 import { toFolderListing } from './listingEntries';
 import { SFTP_STATUS, SftpRequests, statusOf } from './requests';
@@ -32,7 +34,7 @@ export class SftpConnection implements RemoteConnection {
 	private readonly requests: SftpRequests;
 
 	private constructor(
-		client: Client,
+		private readonly client: Client,
 		private readonly sftp: SFTPWrapper,
 		private readonly handshake: HandshakeFacts,
 		private readonly settings: SftpSettings,
@@ -78,6 +80,8 @@ export class SftpConnection implements RemoteConnection {
 			size: true,
 			exactTimes: true,
 			renameReplaces: 'posix-rename@openssh.com' in this.extensions,
+			checksums: 'check-file' in this.extensions ? CHECK_FILE_ALGORITHMS : [],
+			setModifiedAt: true,
 		};
 	}
 
@@ -92,6 +96,29 @@ export class SftpConnection implements RemoteConnection {
 				`SFTP version ${sftpVersion ?? 'unknown'}.`,
 			],
 		};
+	}
+
+	async checksum(path: string, algorithm: ChecksumAlgorithm): Promise<string> {
+		return await this.logged(
+			`CHECK-FILE ${algorithm}`,
+			path,
+			async () =>
+				await this.requests.whileConnected(
+					async () => await checkFile(this.client, path, algorithm),
+				),
+		);
+	}
+
+	/** SETSTAT sets both times: the access time is kept as it is (now, where the server cannot say). */
+	async setModifiedAt(path: string, isoTime: string): Promise<void> {
+		const stats = await this.statOf(path);
+		const mtime = Math.floor(new Date(isoTime).getTime() / 1000);
+		const atime = stats?.atime ?? Math.floor(Date.now() / 1000);
+		await this.logged('SETSTAT', path, async () => {
+			await this.requests.send<void>(`SETSTAT "${path}"`, (done) =>
+				this.sftp.utimes(path, atime, mtime, (error) => done(error)),
+			);
+		});
 	}
 
 	close(): void {

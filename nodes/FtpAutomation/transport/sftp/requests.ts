@@ -66,7 +66,7 @@ export class SftpRequests {
 	}
 
 	/** Runs `work` unless the connection is gone; it fails at once when the connection goes meanwhile. */
-	private async whileConnected<T>(start: () => Promise<T>): Promise<T> {
+	async whileConnected<T>(start: () => Promise<T>): Promise<T> {
 		if (this.ended) return await Promise.reject(new Error('The connection was closed'));
 		const work = start();
 		let fail: (error: Error) => void = () => undefined;

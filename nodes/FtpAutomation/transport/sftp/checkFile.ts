@@ -1,0 +1,182 @@
+import type { Client, ClientChannel } from 'ssh2';
+
+import type { ChecksumAlgorithm } from '../contract';
+import { DEFAULTS } from '../defaults';
+import { RemoteFailure } from '../failures';
+import { HEX_DIGITS } from '../integrity/algorithms';
+
+/**
+ * The `check-file-name` extension (draft-ietf-secsh-filexfer-extensions-00; ProFTPD mod_sftp offers it, OpenSSH
+ * does not): the server's hash of a whole file.
+ *
+ * ssh2 1.17 has no generic extended request: its SFTP client hands the reply of an extension it does not know to the
+ * callback without the reply's bytes (lib/protocol/SFTP.js, EXTENDED_REPLY, `default:`), and its packet writer is
+ * not exported. Rather than patch its internals, this opens a second SFTP channel on the same SSH connection (the
+ * public `client.subsys`) and speaks just INIT, VERSION and this one request on it: a changed ssh2 cannot break it.
+ */
+
+const SSH_FXP_INIT = 1;
+const SSH_FXP_VERSION = 2;
+const SSH_FXP_STATUS = 101;
+const SSH_FXP_EXTENDED = 200;
+const SSH_FXP_EXTENDED_REPLY = 201;
+/** Far more than VERSION with its extensions or a hash reply takes: a larger packet is not an honest reply. */
+const MAX_PACKET_BYTES = 64 * 1024;
+/** The extension's hash names, which are our algorithm names (CRC32 is not one of them). */
+export const CHECK_FILE_ALGORITHMS: readonly ChecksumAlgorithm[] = [
+	'sha512',
+	'sha256',
+	'sha1',
+	'md5',
+];
+
+function sftpString(text: string): Buffer {
+	const bytes = Buffer.from(text, 'utf8');
+	const length = Buffer.alloc(4);
+	length.writeUInt32BE(bytes.length);
+	return Buffer.concat([length, bytes]);
+}
+
+function packet(type: number, body: Buffer): Buffer {
+	const header = Buffer.alloc(5);
+	header.writeUInt32BE(body.length + 1);
+	header[4] = type;
+	return Buffer.concat([header, body]);
+}
+
+/** Reads length-prefixed strings from a reply; undefined when the reply is shorter than it claims. */
+class Reader {
+	constructor(
+		private readonly bytes: Buffer,
+		public at = 0,
+	) {}
+
+	uint32(): number | undefined {
+		if (this.at + 4 > this.bytes.length) return undefined;
+		const value = this.bytes.readUInt32BE(this.at);
+		this.at += 4;
+		return value;
+	}
+
+	string(): Buffer | undefined {
+		const length = this.uint32();
+		if (length === undefined || this.at + length > this.bytes.length) return undefined;
+		this.at += length;
+		return this.bytes.subarray(this.at - length, this.at);
+	}
+
+	rest(): Buffer {
+		return this.bytes.subarray(this.at);
+	}
+}
+
+/** Collects whole packets (type byte + payload) from the channel, at most MAX_PACKET_BYTES each. */
+function packetsOf(channel: ClientChannel, onPacket: (payload: Buffer) => void, onBad: () => void) {
+	let pending = Buffer.alloc(0);
+	channel.on('data', (chunk: Buffer) => {
+		pending = Buffer.concat([pending, chunk]);
+		while (pending.length >= 4) {
+			const length = pending.readUInt32BE(0);
+			if (length === 0 || length > MAX_PACKET_BYTES) {
+				onBad();
+				return;
+			}
+			if (pending.length < 4 + length) return;
+			onPacket(pending.subarray(4, 4 + length));
+			pending = pending.subarray(4 + length);
+		}
+	});
+}
+
+function notAHash(path: string, why: string): RemoteFailure {
+	return new RemoteFailure(
+		'command',
+		`The server's check-file reply for "${path}" is not a usable checksum (${why})`,
+		'The server computes checksums in a way this node does not understand. Turn off Verify Checksum for this server.',
+	);
+}
+
+/** The algorithm and value of a check-file reply (after the request id); a reply is untrusted input. */
+export function parseCheckFileReply(
+	path: string,
+	body: Buffer,
+	algorithm: ChecksumAlgorithm,
+): string {
+	const reader = new Reader(body);
+	let name = reader.string()?.toString('latin1');
+	// The draft's reply starts with the extension's name; some servers leave it out.
+	if (name === 'check-file') name = reader.string()?.toString('latin1');
+	if (name === undefined) throw notAHash(path, 'the reply is cut short');
+	if (name.toLowerCase() !== algorithm)
+		throw notAHash(path, `it used ${name.slice(0, 40)}, not ${algorithm}`);
+	const hash = reader.rest();
+	if (hash.length !== HEX_DIGITS[algorithm] / 2)
+		throw notAHash(path, `${hash.length} bytes, not a ${algorithm} hash`);
+	return hash.toString('hex');
+}
+
+/** Asks the server for the hash of the whole file at `path` on a channel of its own, closed afterwards. */
+export async function checkFile(
+	client: Client,
+	path: string,
+	algorithm: ChecksumAlgorithm,
+	timeoutMs = DEFAULTS.checksumTimeLimitSeconds * 1000,
+): Promise<string> {
+	const channel = await new Promise<ClientChannel>((resolve, reject) => {
+		client.subsys('sftp', (error, opened) => (error ? reject(error) : resolve(opened)));
+	});
+	return await new Promise<string>((resolve, reject) => {
+		let settled = false;
+		const finish = (error: Error | undefined, value?: string) => {
+			if (settled) return;
+			settled = true;
+			clearTimeout(timer);
+			channel.removeAllListeners('data');
+			channel.end();
+			if (error) reject(error);
+			else resolve(value as string);
+		};
+		const timer = setTimeout(
+			() => finish(notAHash(path, `no answer within ${Math.round(timeoutMs / 1000)} s`)),
+			timeoutMs,
+		);
+		channel.on('error', (error: Error) => finish(error));
+		channel.on('close', () => finish(new Error('The SFTP channel for check-file was closed')));
+		packetsOf(
+			channel,
+			(payload) => {
+				const type = payload[0];
+				if (type === SSH_FXP_VERSION) {
+					const request = Buffer.concat([
+						Buffer.from([0, 0, 0, 1]),
+						sftpString('check-file-name'),
+						sftpString(path),
+						sftpString(algorithm),
+						Buffer.alloc(8 + 8 + 4), // from byte 0, to the end, one hash for the whole file
+					]);
+					channel.write(packet(SSH_FXP_EXTENDED, request));
+					return;
+				}
+				const body = new Reader(payload, 1);
+				if (body.uint32() !== 1) return finish(notAHash(path, 'an unexpected reply'));
+				if (type === SSH_FXP_STATUS) {
+					const code = body.uint32();
+					const message = body.string()?.toString('utf8').slice(0, 200) ?? '';
+					return finish(
+						Object.assign(new Error(`check-file failed: ${message} (status ${code})`), {
+							code,
+						}),
+					);
+				}
+				if (type !== SSH_FXP_EXTENDED_REPLY) return finish(notAHash(path, `packet type ${type}`));
+				try {
+					finish(undefined, parseCheckFileReply(path, body.rest(), algorithm));
+				} catch (error) {
+					finish(error as Error);
+				}
+			},
+			() => finish(notAHash(path, 'a packet longer than any reply')),
+		);
+		channel.write(packet(SSH_FXP_INIT, Buffer.from([0, 0, 0, 3])));
+	});
+}
