@@ -8,7 +8,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 import { startFtpServer, type TestFtpServer } from '../../tools/ftpServer';
-import { cleanupBinaryData, initBinaryData } from '../../tools/n8nHarness';
+import { FtpAutomationTrigger } from '../../nodes/FtpAutomation/FtpAutomationTrigger.node';
+import { cleanupBinaryData, initBinaryData, pollNode } from '../../tools/n8nHarness';
 import { startSftpServer, type TestSftpServer } from '../../tools/sftpServer';
 import { credentialsFor } from '../helpers/nodeRun';
 import { triggerScenarios, type TriggerTarget } from '../helpers/triggerScenarios';
@@ -67,6 +68,23 @@ describe('FTP Automation Trigger, issue 17 (FTP, ftp-srv)', () => {
 		...servedFrom(() => ftpServer.root),
 		loseNextClaim: (name) => claimsToLose.add(name),
 	}));
+});
+
+describe('FTP Automation Trigger, issue 17: rules that could select nothing', () => {
+	it('fail the poll with the fields to change, before anything is emitted or remembered', async () => {
+		const staticData = {};
+		const error = (await pollNode({
+			nodeType: new FtpAutomationTrigger(),
+			parameters: { path: '/', options: { minAge: 600, maxAge: 60 } },
+			credentials: { ftpAutomationApi: credentialsFor(ftpServer, 'none') },
+			staticData,
+		}).catch((failure: Error) => failure)) as Error;
+		expect(error).toBeInstanceOf(Error);
+		expect(error.message).toContain(
+			'The minimum age (600 s) is larger than the maximum age (60 s), so nothing could be selected',
+		);
+		expect(staticData).toEqual({});
+	});
 });
 
 describe('FTP Automation Trigger, issue 17 (SFTP, in-process ssh2 server)', () => {

@@ -7,6 +7,7 @@ import {
 	DEFAULTS,
 	isTemporaryName,
 	selectEntries,
+	timesNeeded,
 	walkFolders,
 	type ListEntry,
 	type UseSession,
@@ -57,6 +58,8 @@ export async function listWatchedEntries(use: UseSession, watch: Watch): Promise
 	const listed = await walkFolders(use, watch.path, {
 		recursive: watch.recursive,
 		filter: markersNeeded ? '' : watch.filter,
+		// vsftpd is asked one MDTM per file: none for the files the rules leave out anyway (e.g. hidden markers).
+		timesFor: timesNeeded(rules),
 		include: watch.event === 'folderCreated' ? 'both' : 'files',
 		retries: DEFAULTS.retries,
 		limits: walkLimitsOf(watch.options),
