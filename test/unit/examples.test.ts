@@ -10,7 +10,13 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { INode, INodeParameters, INodeTypeDescription } from 'n8n-workflow';
+import type {
+	INode,
+	INodeParameters,
+	INodeProperties,
+	INodePropertyOptions,
+	INodeTypeDescription,
+} from 'n8n-workflow';
 
 import { FtpAutomation, FtpAutomationTrigger } from '../../index';
 import { PACKAGE, packageNodes, problemsOfNode, type ExampleWorkflow } from '../e2e/examplesCheck';
@@ -90,6 +96,41 @@ describe('example workflows (examples/*.json)', () => {
 		const linked = [...readme.matchAll(/\]\(examples\/([^)#]+\.json)\)/g)].map((match) => match[1]);
 		expect(linked.length).toBeGreaterThanOrEqual(PATTERN_EXAMPLES.length);
 		expect(linked.filter((file) => !exampleFiles.includes(file))).toEqual([]);
+	});
+});
+
+/** Every (display name, stored name) pair of both nodes: fields, collection options and the choices of a list. */
+function namePairs(properties: INodeProperties[]): string[] {
+	return properties.flatMap((property) => {
+		const own = `${property.displayName} = ${property.name}`;
+		const options = (property.options ?? []) as Array<INodeProperties | INodePropertyOptions>;
+		if (property.type === 'collection') return [own, ...namePairs(options as INodeProperties[])];
+		if (property.type === 'options' || property.type === 'multiOptions') {
+			return [
+				own,
+				...(options as INodePropertyOptions[]).map(
+					({ name, value }) => `${name} = ${String(value)}`,
+				),
+			];
+		}
+		return [own];
+	});
+}
+
+describe("the README's Patterns section", () => {
+	it('names each option as the editor shows it, with its stored name (**Display Name** (`name`))', () => {
+		const readme = readFileSync(join(EXAMPLES, '..', 'README.md'), 'utf8');
+		const start = readme.indexOf('\n## Patterns\n');
+		expect(start).toBeGreaterThan(0);
+		const section = readme.slice(start, readme.indexOf('\n## ', start + 1));
+		const named = [...section.matchAll(/\*\*([^*]+)\*\*\s+\(`(\w+)`/g)].map(
+			([, displayName, name]) => `${displayName.replace(/\s+/g, ' ')} = ${name}`,
+		);
+		expect(named.length).toBeGreaterThan(15);
+		const known = new Set(
+			Object.values(DESCRIPTIONS).flatMap(({ properties }) => namePairs(properties)),
+		);
+		expect(named.filter((pair) => !known.has(pair))).toEqual([]);
 	});
 });
 
