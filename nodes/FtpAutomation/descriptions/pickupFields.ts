@@ -14,7 +14,7 @@ export const claimFolderOption: INodeProperties = {
 	default: '',
 	placeholder: '/inbound/.processing',
 	description:
-		'Before downloading, move the file into this folder (created if missing), so that two executions (two workflows, or several queue-mode workers) never process the same file. A file another execution has already claimed is skipped: its item says claimed: false and has no binary data, it is not an error. A file of the same name already in the folder is never replaced: the claim then takes a unique name. After Download and After Failure act on the claimed file. Empty: download the file where it is.',
+		'Before downloading, move the file into this folder (created if missing), so that two executions (two workflows, or several queue-mode workers) never process the same file. A file another execution has already claimed (or that is no longer there) is skipped: its item says claimed: false and has no binary data, it is not an error; a claim the server refuses while the file is still there is an error. A file of the same name already in the folder is never replaced: the claim then takes a unique name. After Download and After Failure act on the claimed file. Empty: download the file where it is.',
 };
 
 export const afterFailureOption: INodeProperties = {

@@ -24,7 +24,7 @@ export const afterDownloadOptions: INodeProperties[] = [
 			},
 		],
 		description:
-			'What to do with the remote file after a complete, verified download; nothing is done if the download fails',
+			'What to do with the remote file after a complete, verified download (with a Claim Folder: the claimed file); nothing is done if the download fails',
 	},
 	{
 		displayName: 'Move to Folder',
