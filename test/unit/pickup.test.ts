@@ -88,6 +88,18 @@ describe('Claim Folder', () => {
 		expect(server.fs.folders.has('/in/.processing')).toBe(true);
 	});
 
+	it('takes the size and time of the listed file for its claimed copy', async () => {
+		server.fs.put('/in/l.csv', 'listed');
+		const listed = { path: '/in/l.csv', type: 'file', size: 6, modifiedAt: '2024-01-02T03:04:05Z' };
+		const { json } = await downloadToBinary(memoryStore().context, session, '/in/l.csv', {
+			claimFolder: '/in/.processing',
+			listed,
+		});
+		expect(json).toMatchObject({ size: 6, modifiedAt: '2024-01-02T03:04:05Z' });
+		expect(server.callsOf('size')).toHaveLength(0);
+		expect(server.callsOf('modifiedAt')).toHaveLength(0);
+	});
+
 	it('moves the claimed file into Move to Folder under its own name', async () => {
 		server.fs.put('/in/a.csv', 'a');
 		const { context } = memoryStore();

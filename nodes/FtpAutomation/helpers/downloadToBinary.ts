@@ -156,17 +156,20 @@ export function binaryFileName(remotePath: string): string {
 	return name === '' || name === '.' || name === '..' ? 'download' : name;
 }
 
-/** The store failed for a reason of its own (not the limit): no reason to blame the file. */
-class StoreFailure {
-	failed = false;
+/** Set when n8n's store failed for a reason of its own (not the limit): no reason to blame the file. */
+interface StoreFailure {
+	failed: boolean;
 }
 
-/** Streams one file into n8n's store; failures name the store's limit when that is what stopped it. */
+/**
+ * Streams one file into n8n's store; failures name the store's limit when that is what stopped it. `listedSize`:
+ * what a listing said of the file (also when it was claimed since: a rename keeps the file).
+ */
 async function intoStore(
 	context: IExecuteFunctions | IPollFunctions,
 	session: RemoteSession,
 	remotePath: string,
-	options: DownloadToBinaryOptions,
+	options: DownloadToBinaryOptions & { listedSize: number | undefined },
 	storeFailure: StoreFailure,
 ): Promise<{ result: IBinaryData; size: number }> {
 	const fileName = binaryFileName(remotePath);
@@ -195,7 +198,7 @@ async function intoStore(
 				}),
 		{
 			retries: options.retries ?? DEFAULTS.retries,
-			listedSize: listedSizeOf(options.listed, remotePath),
+			listedSize: options.listedSize,
 			// Lead: B's verifyChecksum is passed here (`verifyChecksum: options.verifyChecksum`); its result's
 			// `checksum` becomes the output's checksum, checksumAlgorithm and checksumVerified in downloadToBinary.
 		},
@@ -268,12 +271,12 @@ async function pickUp(
 		json.claimedPath = claim.claimedPath;
 		downloadPath = claim.claimedPath;
 	}
-	const storeFailure = new StoreFailure();
+	const storeFailure: StoreFailure = { failed: false };
 	const { result: binary, size } = await intoStore(
 		context,
 		session,
 		downloadPath,
-		options,
+		{ ...options, listedSize: listedSizeOf(options.listed, remotePath) },
 		storeFailure,
 	).catch(async (error: unknown) =>
 		failedFolder === undefined || storeFailure.failed
