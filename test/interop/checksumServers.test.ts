@@ -80,7 +80,7 @@ describe('ProFTPD with mod_digest', () => {
 		const content = randomBytes(300_000);
 		await writeAsUser(server, '/sums/down.bin', content);
 		const session = await sessionOn(server);
-		expect(session.capabilities.checksums).toEqual(['sha512', 'sha256', 'sha1', 'md5', 'crc32']);
+		expect(await session.checksumsOffered()).toEqual(['sha512', 'sha256', 'sha1', 'md5', 'crc32']);
 		const { consume, state } = store(content.length);
 		const result = await downloadFile(session, '/sums/down.bin', consume, { verifyChecksum: true });
 		expect(result.checksum).toEqual({
@@ -142,7 +142,7 @@ describe('vsftpd (no hash commands)', () => {
 		await writeAsUser(server, '/side/data.bin', content);
 		await writeAsUser(server, '/side/data.bin.sha256', `${hashOf('sha256', content)}  data.bin\n`);
 		const session = await sessionOn(server);
-		expect(session.capabilities.checksums).toEqual([]);
+		expect(await session.checksumsOffered()).toEqual([]);
 		const { consume } = store(content.length);
 		const result = await downloadFile(session, '/side/data.bin', consume, { verifyChecksum: true });
 		expect(result.checksum).toEqual({

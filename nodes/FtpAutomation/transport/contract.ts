@@ -115,6 +115,11 @@ export interface RemoteConnection {
 	 * RemoteFailure when the server's reply is not a hash of that algorithm (a reply is untrusted input).
 	 */
 	checksum?(path: string, algorithm: ChecksumAlgorithm): Promise<string>;
+	/**
+	 * The hash functions `checksum` offers where the login does not tell (an SFTP server that answers check-file
+	 * without announcing it): asks the server once, only when a checksum is wanted; then in `capabilities` too.
+	 */
+	checksumsOffered?(): Promise<readonly ChecksumAlgorithm[]>;
 	/** Sets a file's modification time (ISO 8601, whole seconds count); rejects when the server will not. */
 	setModifiedAt?(path: string, isoTime: string): Promise<void>;
 	/** Closes the connection for good; work still running fails. */

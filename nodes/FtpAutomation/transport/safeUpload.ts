@@ -89,7 +89,7 @@ export class SafeUpload {
 	async run(): Promise<UploadResult> {
 		const { path, ifExists } = this;
 		// What the server cannot do is said before anything is sent.
-		if (this.options.verifyChecksum) this.checksumAlgorithm = this.plannedChecksum();
+		if (this.options.verifyChecksum) this.checksumAlgorithm = await this.plannedChecksum();
 		if (this.options.modifiedAt !== undefined && this.session.capabilities.setModifiedAt !== true)
 			throw this.session.explain(cannotSetModifiedAt(path), this.context('upload')());
 		if (this.options.createDirectories) await this.session.ensureFolder(parentOf(path));
@@ -117,7 +117,7 @@ export class SafeUpload {
 		};
 	}
 
-	private plannedChecksum(): ChecksumAlgorithm {
+	private async plannedChecksum(): Promise<ChecksumAlgorithm> {
 		if (this.ifExists === 'append') {
 			throw new RemoteFailure(
 				'input',
@@ -125,7 +125,7 @@ export class SafeUpload {
 				'Turn off Verify Checksum for appends, or upload the whole file (If File Exists: Overwrite).',
 			);
 		}
-		return uploadChecksumAlgorithm(this.session, this.path);
+		return await uploadChecksumAlgorithm(this.session, this.path);
 	}
 
 	/**

@@ -261,6 +261,16 @@ export class RemoteSession {
 		);
 	}
 
+	/** The hash functions the server computes (asked of the server where the login did not tell). */
+	async checksumsOffered(): Promise<readonly ChecksumAlgorithm[]> {
+		return await this.command(
+			'ask which checksums the server computes',
+			this.homeDirectory,
+			async (connection) =>
+				(await connection.checksumsOffered?.()) ?? connection.capabilities.checksums ?? [],
+		);
+	}
+
 	/** The server's hash of a file (lowercase hex); only asked when the server offers `algorithm`. */
 	async checksum(path: string, algorithm: ChecksumAlgorithm): Promise<string> {
 		return await this.command(`compute the ${algorithm} checksum of`, path, async (connection) => {

@@ -18,7 +18,7 @@ export async function planDownloadChecksum(
 	session: RemoteSession,
 	path: string,
 ): Promise<ChecksumPlan | undefined> {
-	const algorithm = strongestOf(session.capabilities.checksums);
+	const algorithm = strongestOf(await session.checksumsOffered());
 	if (algorithm !== undefined) return { algorithm, source: 'server' };
 	const sidecar = await readSidecar(session, path);
 	if (sidecar !== undefined) {
@@ -31,8 +31,11 @@ export async function planDownloadChecksum(
 }
 
 /** An upload's algorithm: the server's strongest (a sidecar cannot vouch for bytes just sent); else the failure. */
-export function uploadChecksumAlgorithm(session: RemoteSession, path: string): ChecksumAlgorithm {
-	const algorithm = strongestOf(session.capabilities.checksums);
+export async function uploadChecksumAlgorithm(
+	session: RemoteSession,
+	path: string,
+): Promise<ChecksumAlgorithm> {
+	const algorithm = strongestOf(await session.checksumsOffered());
 	if (algorithm === undefined) throw cannotComputeChecksums(path, 'upload');
 	return algorithm;
 }

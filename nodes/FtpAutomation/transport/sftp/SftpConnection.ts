@@ -10,7 +10,7 @@ import type {
 	ServerFacts,
 } from '../contract';
 import { ResumeRefused } from '../failures';
-import { CHECK_FILE_ALGORITHMS, checkFile } from './checkFile';
+import { answersCheckFile, CHECK_FILE_ALGORITHMS, checkFile } from './checkFile';
 import { openSftp, type HandshakeFacts } from './handshake';
 import { toFolderListing } from './listingEntries';
 import { SFTP_STATUS, SftpRequests, statusOf } from './requests';
@@ -32,6 +32,9 @@ function since(started: number): string {
 export class SftpConnection implements RemoteConnection {
 	homeDirectory = '/';
 	private readonly requests: SftpRequests;
+	/** Whether the server answers check-file: undefined until Verify Checksum asks. */
+	private checksFiles: boolean | undefined;
+	private checkFileProbe: Promise<boolean> | undefined;
 
 	private constructor(
 		private readonly client: Client,
@@ -80,7 +83,7 @@ export class SftpConnection implements RemoteConnection {
 			size: true,
 			exactTimes: true,
 			renameReplaces: 'posix-rename@openssh.com' in this.extensions,
-			checksums: 'check-file' in this.extensions ? CHECK_FILE_ALGORITHMS : [],
+			checksums: this.checksFiles === true ? CHECK_FILE_ALGORITHMS : [],
 			setModifiedAt: true,
 		};
 	}
@@ -96,6 +99,24 @@ export class SftpConnection implements RemoteConnection {
 				`SFTP version ${sftpVersion ?? 'unknown'}.`,
 			],
 		};
+	}
+
+	/** Asked only for Verify Checksum, once per connection, where VERSION did not announce check-file. */
+	async checksumsOffered(): Promise<readonly ChecksumAlgorithm[]> {
+		this.checksFiles ??= 'check-file' in this.extensions;
+		if (!this.checksFiles) {
+			this.checkFileProbe ??= answersCheckFile(
+				this.client,
+				this.homeDirectory,
+				this.settings.timeoutMs,
+			);
+			this.checksFiles = await this.logged(
+				'CHECK-FILE (is it offered?)',
+				this.homeDirectory,
+				async () => await this.requests.whileConnected(async () => await this.checkFileProbe!),
+			);
+		}
+		return this.capabilities.checksums ?? [];
 	}
 
 	async checksum(path: string, algorithm: ChecksumAlgorithm): Promise<string> {

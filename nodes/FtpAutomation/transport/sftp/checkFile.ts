@@ -20,6 +20,7 @@ const SSH_FXP_VERSION = 2;
 const SSH_FXP_STATUS = 101;
 const SSH_FXP_EXTENDED = 200;
 const SSH_FXP_EXTENDED_REPLY = 201;
+const SSH_FX_OP_UNSUPPORTED = 8;
 /** Far more than VERSION with its extensions or a hash reply takes: a larger packet is not an honest reply. */
 const MAX_PACKET_BYTES = 64 * 1024;
 /** The extension's hash names, which are our algorithm names (CRC32 is not one of them). */
@@ -115,26 +116,29 @@ export function parseCheckFileReply(
 	return hash.toString('hex');
 }
 
-/** Asks the server for the hash of the whole file at `path` on a channel of its own, closed afterwards. */
-export async function checkFile(
+/** The reply to one check-file-name request: the reply's body after the request id, or the status's code. */
+type CheckFileAnswer = { reply: Buffer } | { status: number | undefined; message: string };
+
+/** Sends one check-file-name request on a channel of its own (closed afterwards) and waits for its answer. */
+async function requestCheckFile(
 	client: Client,
 	path: string,
 	algorithm: ChecksumAlgorithm,
-	timeoutMs = DEFAULTS.checksumTimeLimitSeconds * 1000,
-): Promise<string> {
+	timeoutMs: number,
+): Promise<CheckFileAnswer> {
 	const channel = await new Promise<ClientChannel>((resolve, reject) => {
 		client.subsys('sftp', (error, opened) => (error ? reject(error) : resolve(opened)));
 	});
-	return await new Promise<string>((resolve, reject) => {
+	return await new Promise<CheckFileAnswer>((resolve, reject) => {
 		let settled = false;
-		const finish = (error: Error | undefined, value?: string) => {
+		const finish = (error: Error | undefined, answer?: CheckFileAnswer) => {
 			if (settled) return;
 			settled = true;
 			clearTimeout(timer);
 			channel.removeAllListeners('data');
 			channel.end();
 			if (error) reject(error);
-			else resolve(value as string);
+			else resolve(answer as CheckFileAnswer);
 		};
 		const timer = setTimeout(
 			() => finish(notAHash(path, `no answer within ${Math.round(timeoutMs / 1000)} s`)),
@@ -160,23 +164,43 @@ export async function checkFile(
 				const body = new Reader(payload, 1);
 				if (body.uint32() !== 1) return finish(notAHash(path, 'an unexpected reply'));
 				if (type === SSH_FXP_STATUS) {
-					const code = body.uint32();
+					const status = body.uint32();
 					const message = body.string()?.toString('utf8').slice(0, 200) ?? '';
-					return finish(
-						Object.assign(new Error(`check-file failed: ${message} (status ${code})`), {
-							code,
-						}),
-					);
+					return finish(undefined, { status, message });
 				}
 				if (type !== SSH_FXP_EXTENDED_REPLY) return finish(notAHash(path, `packet type ${type}`));
-				try {
-					finish(undefined, parseCheckFileReply(path, body.rest(), algorithm));
-				} catch (error) {
-					finish(error as Error);
-				}
+				finish(undefined, { reply: body.rest() });
 			},
 			() => finish(notAHash(path, 'a packet longer than any reply')),
 		);
 		channel.write(packet(SSH_FXP_INIT, Buffer.from([0, 0, 0, 3])));
 	});
+}
+
+/** The hash of the whole file at `path`, as the server computes it. */
+export async function checkFile(
+	client: Client,
+	path: string,
+	algorithm: ChecksumAlgorithm,
+	timeoutMs = DEFAULTS.checksumTimeLimitSeconds * 1000,
+): Promise<string> {
+	const answer = await requestCheckFile(client, path, algorithm, timeoutMs);
+	if ('reply' in answer) return parseCheckFileReply(path, answer.reply, algorithm);
+	throw Object.assign(new Error(`check-file failed: ${answer.message} (status ${answer.status})`), {
+		code: answer.status,
+	});
+}
+
+/**
+ * Whether the server answers check-file although its VERSION does not announce it (ProFTPD announces it only to
+ * clients of SFTP version 5 and later; ssh2 speaks version 3): asked for a folder, a server without the extension
+ * says OP_UNSUPPORTED, one with it computes nothing and refuses the folder otherwise.
+ */
+export async function answersCheckFile(
+	client: Client,
+	folder: string,
+	timeoutMs: number,
+): Promise<boolean> {
+	const answer = await requestCheckFile(client, folder, 'sha256', timeoutMs).catch(() => undefined);
+	return answer !== undefined && !('status' in answer && answer.status === SSH_FX_OP_UNSUPPORTED);
 }
