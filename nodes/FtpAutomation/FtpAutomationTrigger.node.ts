@@ -14,6 +14,7 @@ import {
 	protocolField,
 	walkLimitOptions,
 } from './descriptions/sharedFields';
+import { verifyChecksumOption } from './descriptions/integrityFields';
 import { pickupOptions } from './descriptions/pickupFields';
 import { selectionOptions } from './descriptions/selectionFields';
 import { subtitleInWords } from './descriptions/subtitle';
@@ -160,6 +161,7 @@ export class FtpAutomationTrigger implements INodeType {
 							'Whether to attach each file as binary data (field "data"), streamed into n8n',
 					},
 					...afterDownloadInOptions.map(withDownload),
+					withDownload(verifyChecksumOption),
 					...pickupOptions.map(forTheTrigger).map(withDownload),
 					...selectionOptions,
 					{

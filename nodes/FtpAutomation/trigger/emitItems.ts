@@ -21,6 +21,8 @@ export interface DownloadOptions {
 	afterFailure?: AfterFailure;
 	failedFolder?: string;
 	deleteDoneFile?: boolean;
+	/** Passed on to downloadToBinary, which compares the file's hash with the server's. */
+	verifyChecksum?: boolean;
 }
 
 /** What a manual test run may do: download (and verify), never claim, move, delete or fail a file aside. */
