@@ -1,9 +1,9 @@
 /**
  * The trigger's issue-17 scenarios (test/helpers/triggerScenarios.ts: Deleted File, New Folder, Done File gate and
  * folder marker, Exclude / Min Age / Min Size, Claim Folder, a poison file moved aside, a manual run that changes
- * nothing) against one real FTP server (vsftpd, explicit TLS verified against its certificate) and one real SFTP
- * server (OpenSSH's internal-sftp), plus two activations claiming from the same folder at once: each file is emitted
- * by exactly one of them.
+ * nothing) against real FTP servers (vsftpd, which lists without exact times, and ProFTPD, with MLSD; explicit TLS
+ * verified against their certificate) and real SFTP servers (OpenSSH's internal-sftp, ProFTPD mod_sftp), plus two
+ * activations claiming from the same folder at once: each file is emitted by exactly one of them.
  *
  * Needs root on Debian 12: `npx jest --config jest.interop.config.js test/interop/triggerEvents`.
  */
@@ -18,6 +18,7 @@ import {
 	onDisk,
 	startInteropServers,
 	writeAsUser,
+	type InteropServerName,
 	type InteropServers,
 } from '../helpers/interopServers';
 import { credentialsFor } from '../helpers/nodeRun';
@@ -27,6 +28,7 @@ import {
 	sftpOnDisk,
 	startSftpInteropServers,
 	writeAsSftpUser,
+	type SftpInteropInstanceName,
 	type SftpInteropServers,
 } from '../helpers/sftpInteropServers';
 import { triggerScenarios, type TriggerTarget } from '../helpers/triggerScenarios';
@@ -46,9 +48,9 @@ afterAll(async () => {
 	await cleanupBinaryData();
 }, 60_000);
 
-function vsftpd(): TriggerTarget {
-	const server = ftp.servers.find((candidate) => candidate.name === 'vsftpd-explicit');
-	if (server === undefined) throw new Error('vsftpd-explicit did not start');
+function ftpServer(name: InteropServerName): TriggerTarget {
+	const server = ftp.servers.find((candidate) => candidate.name === name);
+	if (server === undefined) throw new Error(`${name} did not start`);
 	return {
 		protocol: 'ftp',
 		credentials: { ftpAutomationApi: credentialsFor(server, 'explicit') },
@@ -61,8 +63,8 @@ function vsftpd(): TriggerTarget {
 	};
 }
 
-function openssh(): TriggerTarget {
-	const instance = sftp.get('openssh');
+function sftpServer(name: SftpInteropInstanceName): TriggerTarget {
+	const instance = sftp.get(name);
 	return {
 		protocol: 'sftp',
 		credentials: { sftpAutomationApi: sftpCredentialsFor(instance) },
@@ -78,8 +80,10 @@ function openssh(): TriggerTarget {
 }
 
 describe.each([
-	{ name: 'vsftpd (FTPS)', target: vsftpd },
-	{ name: 'OpenSSH (SFTP)', target: openssh },
+	{ name: 'vsftpd (FTPS)', target: () => ftpServer('vsftpd-explicit') },
+	{ name: 'ProFTPD (FTPS, MLSD)', target: () => ftpServer('proftpd-explicit') },
+	{ name: 'OpenSSH (SFTP)', target: () => sftpServer('openssh') },
+	{ name: 'ProFTPD mod_sftp (SFTP)', target: () => sftpServer('proftpd-sftp') },
 ])('FTP Automation Trigger, issue 17, against $name', ({ target }) => {
 	triggerScenarios(target);
 
