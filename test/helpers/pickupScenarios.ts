@@ -126,6 +126,35 @@ export async function claimThenAfterDownload(target: PickupTarget, folder: strin
 	expect(await namesIn(target.disk(`${folder}/archive`))).toEqual(['file-1.bin', 'file-2.bin']);
 }
 
+/** A file of the same name already in the claim folder (an earlier claim) is never replaced: a unique name instead. */
+export async function claimNeverReplaces(target: PickupTarget, folder: string): Promise<void> {
+	const earlier = randomBytes(3000);
+	await target.write(`${folder}/.processing/same.bin`, earlier);
+	const content = randomBytes(5000);
+	await target.write(`${folder}/same.bin`, content);
+	const claimFolder = target.remote(`${folder}/.processing`);
+
+	const [item] = await download(target, itemsOf([target.remote(`${folder}/same.bin`)]), {
+		claimFolder,
+	});
+
+	const claimedPath = item.json.claimedPath as string;
+	expect(claimedPath.startsWith(`${claimFolder}/same.`)).toBe(true);
+	expect(path.posix.basename(claimedPath)).toMatch(/^same\.[0-9a-z]+-[0-9a-f]{6}\.bin$/);
+	await expectBytes(item, sha256(content));
+	expect(sha256(await fsp.readFile(target.disk(`${folder}/.processing/same.bin`)))).toBe(
+		sha256(earlier),
+	);
+	const claimedName = path.posix.basename(claimedPath);
+	expect(sha256(await fsp.readFile(target.disk(`${folder}/.processing/${claimedName}`)))).toBe(
+		sha256(content),
+	);
+	expect(await namesIn(target.disk(folder))).toEqual(['.processing']);
+	expect(await namesIn(target.disk(`${folder}/.processing`))).toEqual(
+		[claimedName, 'same.bin'].sort(),
+	);
+}
+
 /**
  * Two executions at once over the same 24 files, each with the same input and Concurrency 3: every file downloaded
  * exactly once across both (its bytes intact), the other item of each file `claimed: false`, no error, nothing left.

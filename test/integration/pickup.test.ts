@@ -12,6 +12,7 @@ import { cleanupBinaryData, initBinaryData } from '../../tools/n8nHarness';
 import { startSftpServer, type TestSftpServer } from '../../tools/sftpServer';
 import { credentialsFor } from '../helpers/nodeRun';
 import {
+	claimNeverReplaces,
 	claimThenAfterDownload,
 	concurrentClaims,
 	doneFilesDeleted,
@@ -78,6 +79,10 @@ const freshFolder = (what: string) => `pickup-${what}-${++folderCounter}`;
 describe.each(TARGETS)('$name', (target) => {
 	it('claims, then deletes or moves the claimed file', async () => {
 		await claimThenAfterDownload(target, freshFolder('claim'));
+	});
+
+	it('never replaces a file of the same name in the claim folder', async () => {
+		await claimNeverReplaces(target, freshFolder('same-name'));
 	});
 
 	it('two executions at once download each of 24 files exactly once', async () => {

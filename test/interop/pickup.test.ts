@@ -18,6 +18,7 @@ import {
 } from '../helpers/interopServers';
 import { credentialsFor } from '../helpers/nodeRun';
 import {
+	claimNeverReplaces,
 	claimThenAfterDownload,
 	concurrentClaims,
 	doneFilesDeleted,
@@ -84,6 +85,10 @@ const freshFolder = (what: string) => `pickup-${what}-${++folderCounter}`;
 describe.each([vsftpdTarget, opensshTarget])('$name', (target) => {
 	it('claims, then deletes or moves the claimed file', async () => {
 		await claimThenAfterDownload(target, freshFolder('claim'));
+	});
+
+	it('never replaces a file of the same name in the claim folder', async () => {
+		await claimNeverReplaces(target, freshFolder('same-name'));
 	});
 
 	it('two executions at once download each of 24 files exactly once', async () => {
