@@ -10,7 +10,12 @@ import type {
 	ServerFacts,
 } from '../contract';
 import { ResumeRefused } from '../failures';
-import { answersCheckFile, CHECK_FILE_ALGORITHMS, checkFile } from './checkFile';
+import {
+	answersCheckFile,
+	CHECK_FILE_ALGORITHMS,
+	CHECK_FILE_EXTENSIONS,
+	checkFile,
+} from './checkFile';
 import { openSftp, type HandshakeFacts } from './handshake';
 import { toFolderListing } from './listingEntries';
 import { SFTP_STATUS, SftpRequests, statusOf } from './requests';
@@ -103,7 +108,7 @@ export class SftpConnection implements RemoteConnection {
 
 	/** Asked only for Verify Checksum, once per connection, where VERSION did not announce check-file. */
 	async checksumsOffered(): Promise<readonly ChecksumAlgorithm[]> {
-		this.checksFiles ??= 'check-file' in this.extensions;
+		this.checksFiles ??= CHECK_FILE_EXTENSIONS.some((name) => name in this.extensions);
 		if (!this.checksFiles) {
 			this.checkFileProbe ??= answersCheckFile(
 				this.client,

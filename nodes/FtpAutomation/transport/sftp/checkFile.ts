@@ -23,6 +23,8 @@ const SSH_FXP_EXTENDED_REPLY = 201;
 const SSH_FX_OP_UNSUPPORTED = 8;
 /** Far more than VERSION with its extensions or a hash reply takes: a larger packet is not an honest reply. */
 const MAX_PACKET_BYTES = 64 * 1024;
+/** The names under which a VERSION reply announces the extension (the draft's, and its two requests'). */
+export const CHECK_FILE_EXTENSIONS = ['check-file', 'check-file-name', 'check-file-handle'];
 /** The extension's hash names, which are our algorithm names (CRC32 is not one of them). */
 export const CHECK_FILE_ALGORITHMS: readonly ChecksumAlgorithm[] = [
 	'sha512',
