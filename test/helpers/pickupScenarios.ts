@@ -190,7 +190,7 @@ export async function concurrentClaims(target: PickupTarget, folder: string): Pr
 }
 
 /** Runs `work` with n8n's store limited to 1 MiB (binary data mode "database"), as the download sees it. */
-async function withStoreLimitOf1MiB<T>(work: () => Promise<T>): Promise<T> {
+export async function withStoreLimitOf1MiB<T>(work: () => Promise<T>): Promise<T> {
 	const saved = {
 		mode: process.env.N8N_DEFAULT_BINARY_DATA_MODE,
 		limit: process.env.N8N_BINARY_DATA_DATABASE_MAX_FILE_SIZE,
