@@ -2,6 +2,7 @@ import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n
 
 import { downloadToBinary, type DownloadToBinaryOptions } from '../helpers/downloadToBinary';
 import { DoneFileTracker } from '../helpers/pickupDoneFiles';
+import { verifyChecksumOption } from '../descriptions/integrityFields';
 import { pickupOptions } from '../descriptions/pickupFields';
 import { afterDownloadInOptions, afterDownloadOptions } from '../descriptions/sharedFields';
 import type { UseSession } from '../transport';
@@ -40,6 +41,7 @@ export const description: INodeProperties[] = [
 			concurrencyOption,
 			retriesOption,
 			...pickupOptions,
+			verifyChecksumOption,
 		]),
 	]),
 	...inVersion(2, [
@@ -47,7 +49,7 @@ export const description: INodeProperties[] = [
 		outputField,
 		...afterDownloadOptions.map((option) => ownField('download', option)),
 		ownField('download', retriesOption),
-		optionsField('download', [concurrencyOption, ...pickupOptions]),
+		optionsField('download', [concurrencyOption, ...pickupOptions, verifyChecksumOption]),
 	]),
 ];
 

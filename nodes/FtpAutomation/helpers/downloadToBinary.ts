@@ -13,7 +13,9 @@ import {
 	movePath,
 	RemoteFailure,
 	type RemoteSession,
+	type VerifiedChecksum,
 } from '../transport';
+import { checksumOutput } from '../descriptions/integrityFields';
 
 export type AfterDownload = 'keep' | 'delete' | 'moveTo';
 export type AfterFailure = 'leave' | 'moveTo';
@@ -37,6 +39,8 @@ export interface DownloadToBinaryOptions {
 	failedFolder?: unknown;
 	/** Delete the marker the listed item's `doneFile` names, once the file was downloaded (and After Download done). */
 	deleteDoneFile?: boolean;
+	/** Compare a hash computed while streaming with the server's or a sidecar file's (see transport/integrity/). */
+	verifyChecksum?: boolean;
 	/**
 	 * Which item deletes a marker several items name (a folder marker): one tracker for all the items of a run.
 	 * Without it, every item deletes the marker it names.
@@ -171,7 +175,7 @@ async function intoStore(
 	remotePath: string,
 	options: DownloadToBinaryOptions & { listedSize: number | undefined },
 	storeFailure: StoreFailure,
-): Promise<{ result: IBinaryData; size: number }> {
+): Promise<{ result: IBinaryData; size: number; checksum?: VerifiedChecksum }> {
 	const fileName = binaryFileName(remotePath);
 	const mimeType = lookup(fileName) || 'application/octet-stream';
 	const store = options.store ?? environmentStore();
@@ -199,8 +203,7 @@ async function intoStore(
 		{
 			retries: options.retries ?? DEFAULTS.retries,
 			listedSize: options.listedSize,
-			// Lead: B's verifyChecksum is passed here (`verifyChecksum: options.verifyChecksum`); its result's
-			// `checksum` becomes the output's checksum, checksumAlgorithm and checksumVerified in downloadToBinary.
+			verifyChecksum: options.verifyChecksum === true,
 		},
 	).catch(async (error: unknown) => {
 		if (!exceeded || maxFileBytes === undefined) return await Promise.reject(error);
@@ -272,7 +275,11 @@ async function pickUp(
 		downloadPath = claim.claimedPath;
 	}
 	const storeFailure: StoreFailure = { failed: false };
-	const { result: binary, size } = await intoStore(
+	const {
+		result: binary,
+		size,
+		checksum,
+	} = await intoStore(
 		context,
 		session,
 		downloadPath,
@@ -286,6 +293,7 @@ async function pickUp(
 				),
 	);
 	json.size = size;
+	Object.assign(json, checksumOutput(checksum));
 	// Left out when the server does not say (as a missing size would be): no output field claims a time nobody knows.
 	const modifiedAt = await modifiedAtOf(session, options.listed, remotePath, downloadPath);
 	if (modifiedAt !== null) json.modifiedAt = modifiedAt;
