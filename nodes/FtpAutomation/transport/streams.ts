@@ -17,6 +17,9 @@ export class ForwardingSink extends Writable {
 		private readonly onBytes: (count: number) => void,
 	) {
 		super({ highWaterMark: TRANSFER_BUFFER_BYTES });
+		// A protocol learns of a failed store through its write callbacks; one that still writes after the attempt was
+		// given up (SFTP's last flush) would otherwise raise an 'error' nobody listens to, which ends the n8n process.
+		this.on('error', () => undefined);
 	}
 
 	override _write(
