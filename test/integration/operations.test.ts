@@ -130,7 +130,11 @@ describe.each(MODES)('$name', ({ security, anonymous }) => {
 			operation: 'download',
 			path: '/inbound/new/orders.csv',
 		});
-		expect(download.json).toEqual({ path: '/inbound/new/orders.csv', size: csv.length });
+		expect(download.json).toEqual({
+			path: '/inbound/new/orders.csv',
+			size: csv.length,
+			modifiedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+		});
 		const binary = download.binary?.data;
 		expect(binary).toMatchObject({
 			fileName: 'orders.csv',
