@@ -118,6 +118,27 @@ export function parseCheckFileReply(
 	return hash.toString('hex');
 }
 
+/** A second SFTP channel; a server that never answers the request for it fails after `timeoutMs`, like the request. */
+async function openChannel(
+	client: Client,
+	path: string,
+	timeoutMs: number,
+): Promise<ClientChannel> {
+	return await new Promise<ClientChannel>((resolve, reject) => {
+		let late = false;
+		const timer = setTimeout(() => {
+			late = true;
+			reject(notAHash(path, `no SFTP channel for it within ${Math.round(timeoutMs / 1000)} s`));
+		}, timeoutMs);
+		client.subsys('sftp', (error, opened) => {
+			clearTimeout(timer);
+			if (late) opened?.end();
+			else if (error) reject(error);
+			else resolve(opened);
+		});
+	});
+}
+
 /** The reply to one check-file-name request: the reply's body after the request id, or the status's code. */
 type CheckFileAnswer = { reply: Buffer } | { status: number | undefined; message: string };
 
@@ -128,9 +149,7 @@ async function requestCheckFile(
 	algorithm: ChecksumAlgorithm,
 	timeoutMs: number,
 ): Promise<CheckFileAnswer> {
-	const channel = await new Promise<ClientChannel>((resolve, reject) => {
-		client.subsys('sftp', (error, opened) => (error ? reject(error) : resolve(opened)));
-	});
+	const channel = await openChannel(client, path, timeoutMs);
 	return await new Promise<CheckFileAnswer>((resolve, reject) => {
 		let settled = false;
 		const finish = (error: Error | undefined, answer?: CheckFileAnswer) => {
