@@ -39,6 +39,7 @@ import {
 	type DroppedFiles,
 } from './checks';
 import { sampleConnections } from './serverConnections';
+import { CLAIM_TABLES, claimFlow, putClaimFiles, runClaims, type ClaimFiles } from './claims';
 import {
 	bulkWebhookPath,
 	bulkWorkflow,
@@ -66,6 +67,7 @@ let ftp: SpecialServer;
 let expectedFiles: Map<string, ExpectedFile>;
 let uploadSourceHash: string;
 let uploadSourceFolder: string;
+let claimFiles: ClaimFiles;
 const figures: Record<string, string | number> = {};
 const dropped: DroppedFiles = new Map();
 const bulkWorkflowIds = Array.from(
@@ -119,8 +121,10 @@ beforeAll(async () => {
 	await fsp.mkdir(uploadSourceFolder);
 	uploadSourceHash = await writeLargeFile(path.join(uploadSourceFolder, 'big.bin'), UPLOAD_BYTES);
 	await writeAsUser(ftp, '/upload/.keep', '');
+	claimFiles = await putClaimFiles(ftp);
 
 	await cluster.postgres.psql(DATA_TABLES);
+	await cluster.postgres.psql(CLAIM_TABLES);
 	const workflowsDir = path.join(cluster.n8n.userFolder, 'queue-workflows');
 	await fsp.mkdir(workflowsDir);
 	const workflows: Workflow[] = [
@@ -128,6 +132,7 @@ beforeAll(async () => {
 		triggerWorkflow(),
 		uploadWorkflow(path.join(uploadSourceFolder, 'big.bin'), '/upload/big.bin'),
 		tooLargeDownloadWorkflow('/limit/too-large.bin'),
+		claimFlow(),
 	];
 	for (const workflow of workflows)
 		await fsp.writeFile(path.join(workflowsDir, `${workflow.id}.json`), JSON.stringify(workflow));
@@ -283,6 +288,19 @@ describe.each<BinaryDataMode>(MODES)('binary data mode %s', (mode) => {
 		},
 		10 * 60_000,
 	);
+
+	// Once (in the first mode): claiming does not depend on where n8n keeps binary data.
+	if (mode === MODES[0]) {
+		it(
+			'processes each file once when several executions on both workers claim from the same folder (Claim Folder); the others report claimed: false',
+			async () => {
+				await timed(`${mode}: claim phase`, async () =>
+					Object.assign(figures, await runClaims(cluster, ftp, claimFiles)),
+				);
+			},
+			5 * 60_000,
+		);
+	}
 
 	if (mode === 'database') {
 		it(

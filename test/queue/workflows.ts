@@ -274,3 +274,108 @@ export function tooLargeDownloadWorkflow(remotePath: string): Workflow {
 		[['Webhook', 'Download']],
 	);
 }
+
+export const CLAIM_WEBHOOK_PATH = 'queue-claim';
+export const CLAIM_WORKFLOW_ID = 'queueClaimFlow00';
+
+/**
+ * Webhook → List `inbound` (files) → Download each with Concurrency `concurrency`, Claim Folder `claimFolder`, After
+ * Download: move to `archive` → keep path, claimed, claimedPath, movedTo and the execution → insert into claim_items;
+ * and Download → only the claimed items → Hash (SHA-256 of the binary) → insert into claim_hashes. Called several
+ * times at once: the executions list the same files and race to claim them.
+ */
+export function claimWorkflow(
+	inbound: string,
+	claimFolder: string,
+	archive: string,
+	concurrency: number,
+): Workflow {
+	const keep = (name: string, fields: Array<[string, string, string]>): WorkflowNode => ({
+		name,
+		type: 'n8n-nodes-base.set',
+		typeVersion: 3.4,
+		parameters: {
+			mode: 'manual',
+			assignments: {
+				assignments: fields.map(([field, value, type]) => ({
+					id: randomUUID(),
+					name: field,
+					value,
+					type,
+				})),
+			},
+			options: {},
+		},
+	});
+	return workflow(
+		CLAIM_WORKFLOW_ID,
+		`Queue: several executions claim from ${inbound} (Claim Folder), each file once`,
+		[
+			webhook(CLAIM_WEBHOOK_PATH),
+			{
+				name: 'List',
+				type: FTP_NODE,
+				typeVersion: 1,
+				parameters: { operation: 'list', path: inbound, options: { include: 'files' } },
+				credentials: ftpCredentials,
+			},
+			{
+				name: 'Download',
+				type: FTP_NODE,
+				typeVersion: 1,
+				parameters: {
+					operation: 'download',
+					path: '={{ $json.path }}',
+					binaryPropertyName: 'data',
+					options: { concurrency, claimFolder, afterDownload: 'moveTo', moveToFolder: archive },
+				},
+				credentials: ftpCredentials,
+			},
+			keep('Keep Items', [
+				['path', '={{ $json.path }}', 'string'],
+				['claimed', '={{ $json.claimed === true }}', 'boolean'],
+				['claimed_path', "={{ $json.claimedPath ?? '' }}", 'string'],
+				['moved_to', "={{ $json.movedTo ?? '' }}", 'string'],
+				['execution', '={{ $execution.id }}', 'string'],
+			]),
+			insertInto('Insert Items', 'claim_items'),
+			{
+				name: 'Claimed Here',
+				type: 'n8n-nodes-base.filter',
+				typeVersion: 2.2,
+				parameters: {
+					conditions: {
+						options: { caseSensitive: true, leftValue: '', typeValidation: 'strict', version: 2 },
+						conditions: [
+							{
+								id: randomUUID(),
+								leftValue: '={{ $json.claimed }}',
+								rightValue: '',
+								operator: { type: 'boolean', operation: 'true', singleValue: true },
+							},
+						],
+						combinator: 'and',
+					},
+					options: {},
+				},
+			},
+			hashBinary,
+			keep('Keep Hashes', [
+				['path', '={{ $json.path }}', 'string'],
+				['sha256', '={{ $json.sha256 }}', 'string'],
+				['execution', '={{ $execution.id }}', 'string'],
+			]),
+			insertInto('Insert Hashes', 'claim_hashes'),
+		],
+		[
+			['Webhook', 'List'],
+			['List', 'Download'],
+			['Download', 'Keep Items'],
+			['Download', 'Claimed Here'],
+			['Keep Items', 'Insert Items'],
+			['Claimed Here', 'Hash'],
+			['Hash', 'Keep Hashes'],
+			['Keep Hashes', 'Insert Hashes'],
+		],
+	);
+}
