@@ -11,6 +11,7 @@ import * as path from 'path';
 import { startFtpServer, type TestFtpServer } from '../../tools/ftpServer';
 import { cleanupBinaryData, initBinaryData } from '../../tools/n8nHarness';
 import { startSftpServer, type TestSftpServer } from '../../tools/sftpServer';
+import { claimWithSidecarScenarios } from '../helpers/checksumClaimScenarios';
 import { sidecarScenarios, type ChecksumTarget } from '../helpers/checksumNodeScenarios';
 import { credentialsFor } from '../helpers/nodeRun';
 
@@ -65,4 +66,7 @@ const TARGETS: ChecksumTarget[] = [
 	},
 ];
 
-describe.each(TARGETS)('$name', (target) => sidecarScenarios(target));
+describe.each(TARGETS)('$name', (target) => {
+	sidecarScenarios(target);
+	claimWithSidecarScenarios(target);
+});

@@ -24,6 +24,7 @@ import {
 	type InteropServerName,
 	type InteropServers,
 } from '../helpers/interopServers';
+import { claimWithSidecarScenarios } from '../helpers/checksumClaimScenarios';
 import { credentialsFor } from '../helpers/nodeRun';
 import {
 	sftpCredentialsFor,
@@ -97,4 +98,7 @@ const SIDECAR_ONLY: ChecksumTarget[] = [
 
 describe.each(HASHING)('$name (its own hash)', (target) => ownHashScenarios(target));
 
-describe.each(SIDECAR_ONLY)('$name (sidecar files)', (target) => sidecarScenarios(target));
+describe.each(SIDECAR_ONLY)('$name (sidecar files)', (target) => {
+	sidecarScenarios(target);
+	claimWithSidecarScenarios(target);
+});

@@ -13,6 +13,8 @@ import {
 	movePath,
 	RemoteFailure,
 	type RemoteSession,
+	planDownloadChecksum,
+	type ChecksumPlan,
 	type VerifiedChecksum,
 } from '../transport';
 import { checksumOutput } from '../descriptions/integrityFields';
@@ -173,7 +175,10 @@ async function intoStore(
 	context: IExecuteFunctions | IPollFunctions,
 	session: RemoteSession,
 	remotePath: string,
-	options: DownloadToBinaryOptions & { listedSize: number | undefined },
+	options: DownloadToBinaryOptions & {
+		listedSize: number | undefined;
+		checksumPlan: ChecksumPlan | undefined;
+	},
 	storeFailure: StoreFailure,
 ): Promise<{ result: IBinaryData; size: number; checksum?: VerifiedChecksum }> {
 	const fileName = binaryFileName(remotePath);
@@ -203,7 +208,7 @@ async function intoStore(
 		{
 			retries: options.retries ?? DEFAULTS.retries,
 			listedSize: options.listedSize,
-			verifyChecksum: options.verifyChecksum === true,
+			verifyChecksum: options.checksumPlan ?? options.verifyChecksum === true,
 		},
 	).catch(async (error: unknown) => {
 		if (!exceeded || maxFileBytes === undefined) return await Promise.reject(error);
@@ -265,6 +270,10 @@ async function pickUp(
 		typeof options.claimFolder === 'string' && options.claimFolder.trim() !== ''
 			? session.resolve(options.claimFolder, 'Claim Folder')
 			: undefined;
+	// Planned before a claim moves the file: a sidecar lies beside the file as listed, and a server that cannot compute
+	// checksums is said before anything moved.
+	const checksumPlan =
+		options.verifyChecksum === true ? await planDownloadChecksum(session, remotePath) : undefined;
 	const json: IDataObject = { path: remotePath };
 	let downloadPath = remotePath;
 	if (claimFolder !== undefined) {
@@ -283,7 +292,7 @@ async function pickUp(
 		context,
 		session,
 		downloadPath,
-		{ ...options, listedSize: listedSizeOf(options.listed, remotePath) },
+		{ ...options, listedSize: listedSizeOf(options.listed, remotePath), checksumPlan },
 		storeFailure,
 	).catch(async (error: unknown) =>
 		failedFolder === undefined || storeFailure.failed

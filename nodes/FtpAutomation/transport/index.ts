@@ -13,7 +13,12 @@ export type {
 } from './contract';
 export { DEFAULTS } from './defaults';
 export { hasControlCharacter } from './entryNames';
-export { modifiedAtOf, type ChecksumPlan, type VerifiedChecksum } from './integrity';
+export {
+	modifiedAtOf,
+	planDownloadChecksum,
+	type ChecksumPlan,
+	type VerifiedChecksum,
+} from './integrity';
 export {
 	RemoteFailure,
 	STEP_LABELS,

@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 
 import { failureOf, RemoteFailure } from './failures';
+import type { ChecksumPlan } from './integrity';
 import { parentOf } from './paths';
 import { SafeUpload, type UploadOptions, type UploadResult } from './safeUpload';
 import type { RemoteSession } from './session';
@@ -23,7 +24,12 @@ export async function downloadFile<T>(
 	session: RemoteSession,
 	path: string,
 	consume: (stream: Readable) => Promise<T>,
-	options: { retries?: number; listedSize?: number; verifyChecksum?: boolean } = {},
+	options: {
+		retries?: number;
+		listedSize?: number;
+		/** A plan: made before the file was claimed (moved), so a sidecar is read beside the file as listed. */
+		verifyChecksum?: boolean | ChecksumPlan;
+	} = {},
 ): Promise<DownloadResult<T>> {
 	return await new VerifiedDownload(
 		session,

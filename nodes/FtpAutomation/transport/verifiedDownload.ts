@@ -60,16 +60,20 @@ export class VerifiedDownload<T> {
 		private readonly consume: (stream: Readable) => Promise<T>,
 		/** The file's size as a listing just gave it: saves asking the server before every file of a listing. */
 		private readonly listedSize?: number,
-		private readonly verifyChecksum = false,
+		/** true: plan how to verify before the first byte; a plan: made earlier, where the file was listed. */
+		private readonly verifyChecksum: boolean | ChecksumPlan = false,
 	) {
 		// Failures are reported by the promises below; this only keeps an early one from crashing the process.
 		this.output.on('error', () => undefined);
 	}
 
 	async run(retries: number): Promise<DownloadResult<T>> {
-		if (this.verifyChecksum) {
+		if (this.verifyChecksum !== false) {
+			const given = this.verifyChecksum;
+			const planning =
+				given === true ? planDownloadChecksum(this.session, this.path) : Promise.resolve(given);
 			const planned = await failureOf(
-				planDownloadChecksum(this.session, this.path).then((plan) => {
+				planning.then((plan) => {
 					this.checksumPlan = plan;
 					this.hash = plan && new StreamHash(plan.algorithm);
 				}),
