@@ -72,9 +72,10 @@ export class FtpAutomation implements INodeType {
 		icon: { light: 'file:ftpAutomation.svg', dark: 'file:ftpAutomation.dark.svg' },
 		group: ['input'],
 		// Version 2 shows what changes an operation's behaviour as fields of their own (actions/operationInput.ts);
-		// workflows saved with version 1 keep its layout.
-		version: [1, 2],
-		defaultVersion: 2,
+		// workflows saved with version 1 keep its layout. Version 3 has version 2's fields; its Download also outputs
+		// modifiedAt (see LAYOUT_2_VERSIONS in actions/fields.ts).
+		version: [1, 2, 3],
+		defaultVersion: 3,
 		subtitle: subtitleInWords('operation', operationField.options as INodePropertyOptions[], [
 			'path',
 			'folder',

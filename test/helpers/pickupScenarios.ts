@@ -48,11 +48,12 @@ const download = (
 			operation: 'download',
 			path: '={{ $json.path }}',
 			binaryPropertyName: 'data',
-			// Version 2 shows After Download as fields of their own; the pickup options are in the collection.
+			// Version 3 (what new nodes get; the layout of version 2) shows After Download as fields of their own; the pickup
+			// options are in the collection.
 			...pick(options, ['afterDownload', 'moveToFolder', 'retries']),
 			options: omit(options, ['afterDownload', 'moveToFolder', 'retries']),
 		} as INodeParameters,
-		{ typeVersion: 2, items, continueOnFail },
+		{ typeVersion: 3, items, continueOnFail },
 	);
 
 const pick = (object: IDataObject, names: string[]) =>

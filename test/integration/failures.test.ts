@@ -221,12 +221,12 @@ describe('items and the connection', () => {
 			{ items: threePaths, continueOnFail: true },
 		);
 		expect(output).toHaveLength(3);
-		expect(output[0].json).toMatchObject({ path: '/in/a.csv', size: 1 });
+		expect(output[0].json).toEqual({ path: '/in/a.csv', size: 1 });
 		expect(output[1]).toEqual({
 			json: { error: expect.stringContaining('Cannot download "/in/b.csv"') },
 			pairedItem: { item: 1 },
 		});
-		expect(output[2].json).toMatchObject({ path: '/in/c.csv', size: 3 });
+		expect(output[2].json).toEqual({ path: '/in/c.csv', size: 3 });
 		expect((await readBinary(output[2].binary!.data)).toString()).toBe('ccc');
 	});
 

@@ -15,6 +15,7 @@ import type {
 	INodeType,
 } from 'n8n-workflow';
 
+import { FtpAutomation } from '../../nodes/FtpAutomation/FtpAutomation.node';
 import { operationInput } from '../../nodes/FtpAutomation/actions/operationInput';
 import type { FtpOperation } from '../../nodes/FtpAutomation/actions/types';
 import { DEFAULTS } from '../../nodes/FtpAutomation/transport';
@@ -187,12 +188,36 @@ describe('the same result on a real server', () => {
 			await expect(fsp.stat(onServer('in/a.csv'))).rejects.toThrow('ENOENT');
 			outputs.push(item.json);
 		}
-		// The two files were written at different times: their modifiedAt may differ.
-		expect({ ...outputs[1], modifiedAt: undefined }).toEqual({
-			...outputs[0],
-			modifiedAt: undefined,
-			movedTo: '/done2/a.csv',
-		});
+		expect(outputs[1]).toEqual({ ...outputs[0], movedTo: '/done2/a.csv' });
+	});
+
+	it('Download outputs the modification time from version 3 on; versions 1 and 2 keep the output saved workflows map', async () => {
+		await fsp.mkdir(onServer('timed'), { recursive: true });
+		await fsp.writeFile(onServer('timed/a.csv'), 'id\n1\n');
+		const time = new Date('2024-03-15T10:20:30Z');
+		await fsp.utimes(onServer('timed/a.csv'), time, time);
+		const outputs: IDataObject[] = [];
+		for (const typeVersion of [1, 2, 3]) {
+			const [item] = await run(typeVersion, { operation: 'download', path: '/timed/a.csv' });
+			outputs.push(item.json);
+		}
+		expect(outputs).toEqual([
+			{ path: '/timed/a.csv', size: 5 },
+			{ path: '/timed/a.csv', size: 5 },
+			{ path: '/timed/a.csv', size: 5, modifiedAt: '2024-03-15T10:20:30.000Z' },
+		]);
+	});
+
+	it('version 3 has the fields of version 2 (the contract of each is in test/unit/publicContract.json)', () => {
+		const shownIn = (version: number) =>
+			new FtpAutomation().description.properties
+				.filter((property) => {
+					const versions = property.displayOptions?.show?.['@version'];
+					return versions === undefined || (versions as number[]).includes(version);
+				})
+				.map((property) => property.name);
+		expect(shownIn(3)).toEqual(shownIn(2));
+		expect(new FtpAutomation().description.defaultVersion).toBe(3);
 	});
 
 	it('Upload with If File Exists "Skip": the existing file is left alone, in both layouts', async () => {

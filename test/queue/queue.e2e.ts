@@ -124,8 +124,6 @@ beforeAll(async () => {
 	claimFiles = await putClaimFiles(ftp);
 
 	await cluster.postgres.psql(DATA_TABLES);
-	// Download's output carries modifiedAt since issue 17 and Insert File Hashes maps every field of its input.
-	await cluster.postgres.psql('ALTER TABLE bulk_files ADD COLUMN "modifiedAt" text');
 	await cluster.postgres.psql(CLAIM_TABLES);
 	const workflowsDir = path.join(cluster.n8n.userFolder, 'queue-workflows');
 	await fsp.mkdir(workflowsDir);

@@ -176,7 +176,7 @@ describe('the example check itself', () => {
 	});
 
 	it('reports a node version that does not exist and an SFTP credential on an FTP node', () => {
-		expect(check({ ...download, typeVersion: 3 })).toEqual(['typeVersion 3 is not one of [1,2]']);
+		expect(check({ ...download, typeVersion: 4 })).toEqual(['typeVersion 4 is not one of [1,2,3]']);
 		const sftp = { ...download, credentials: { sftpAutomationApi: { id: 'y', name: 'SFTP' } } };
 		expect(check(sftp).join('\n')).toMatch(
 			/credential sftpAutomationApi is not offered[\s\S]*ftpAutomationApi is missing/,

@@ -94,6 +94,7 @@ describe('Claim Folder', () => {
 		const { json } = await downloadToBinary(memoryStore().context, session, '/in/l.csv', {
 			claimFolder: '/in/.processing',
 			listed,
+			outputModifiedAt: true,
 		});
 		expect(json).toMatchObject({ size: 6, modifiedAt: '2024-01-02T03:04:05Z' });
 		expect(server.callsOf('size')).toHaveLength(0);
@@ -460,18 +461,32 @@ describe('Delete Done File', () => {
 	});
 });
 
-describe('modifiedAt', () => {
+describe('modifiedAt (node version 3)', () => {
+	it('is neither asked nor output for versions 1 and 2, whose saved workflows map the output as it was', async () => {
+		server.fs.put('/in/a.csv', 'a');
+		const listed = { path: '/in/a.csv', type: 'file', modifiedAt: '2024-03-05T06:07:08.000Z' };
+		const { json } = await downloadToBinary(memoryStore().context, session, 'in/a.csv', {
+			listed: { ...listed, path: '/elsewhere/a.csv' },
+		});
+		expect(json).not.toHaveProperty('modifiedAt');
+		expect(server.callsOf('modifiedAt')).toHaveLength(0);
+	});
+
 	it('takes the listed time for the listed path, and asks the server for another path', async () => {
 		server.fs.put('/in/a.csv', 'a');
 		const { context } = memoryStore();
 		const listed = { path: '/in/a.csv', type: 'file', modifiedAt: '2024-03-05T06:07:08.000Z' };
 
-		const fromListing = await downloadToBinary(context, session, '/in/a.csv', { listed });
+		const fromListing = await downloadToBinary(context, session, '/in/a.csv', {
+			listed,
+			outputModifiedAt: true,
+		});
 		expect(fromListing.json.modifiedAt).toBe('2024-03-05T06:07:08.000Z');
 		expect(server.callsOf('modifiedAt')).toHaveLength(0);
 
 		const other = await downloadToBinary(context, session, 'in/a.csv', {
 			listed: { ...listed, path: '/elsewhere/a.csv' },
+			outputModifiedAt: true,
 		});
 		// The in-memory server knows no times: asked, and left out rather than invented.
 		expect(server.callsOf('modifiedAt').map((call) => call.path)).toEqual(['/in/a.csv']);

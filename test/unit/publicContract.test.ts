@@ -11,7 +11,7 @@
  *
  * A node with several versions has one contract per version: the fields a node of that version shows (n8n's
  * `@version` display condition decides), so that adding a version leaves the contract of the earlier ones
- * byte-identical. Version 1 of FTP Automation is `node`, version 2 `nodeVersion2`.
+ * byte-identical. Version 1 of FTP Automation is `node`, version 2 `nodeVersion2`, version 3 `nodeVersion3`.
  *
  * The classes come from the package root only: file paths under nodes/ may move, the root exports stay.
  */
@@ -121,6 +121,7 @@ function currentContract() {
 			properties: sftpCredential.properties.map(propertyContract),
 		},
 		nodeVersion2: nodeContract(new FtpAutomation().description, 2),
+		nodeVersion3: nodeContract(new FtpAutomation().description, 3),
 	};
 	// A JSON round trip drops undefined fields, exactly as the fixture file does.
 	return JSON.parse(JSON.stringify(contract)) as typeof contract;

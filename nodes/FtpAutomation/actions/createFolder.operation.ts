@@ -1,7 +1,14 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import { createFolder, DEFAULTS, type UseSession } from '../transport';
-import { folderField, inVersion, optionsField, ownField, remotePathField } from './fields';
+import {
+	folderField,
+	inVersion,
+	LAYOUT_2_VERSIONS,
+	optionsField,
+	ownField,
+	remotePathField,
+} from './fields';
 import { operationInput } from './operationInput';
 
 const folderToCreate = {
@@ -22,7 +29,7 @@ export const description: INodeProperties[] = [
 		remotePathField('createFolder', folderToCreate),
 		optionsField('createFolder', [recursiveOption]),
 	]),
-	...inVersion(2, [
+	...inVersion(LAYOUT_2_VERSIONS, [
 		folderField('createFolder', folderToCreate),
 		ownField('createFolder', { ...recursiveOption, displayName: 'Create Parent Folders' }),
 		optionsField('createFolder', []),

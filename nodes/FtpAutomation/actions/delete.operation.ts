@@ -10,6 +10,7 @@ import {
 	concurrencyOption,
 	folderField,
 	inVersion,
+	LAYOUT_2_VERSIONS,
 	optionsField,
 	ownField,
 	remotePathField,
@@ -53,7 +54,7 @@ export const description: INodeProperties[] = [
 			concurrencyOption,
 		]),
 	]),
-	...inVersion(2, [
+	...inVersion(LAYOUT_2_VERSIONS, [
 		{
 			displayName: 'Delete',
 			name: 'deleteTarget',

@@ -9,13 +9,14 @@ import type { UseSession } from '../transport';
 import {
 	concurrencyOption,
 	inVersion,
+	LAYOUT_2_VERSIONS,
 	optionsField,
 	ownField,
 	remotePathField,
 	retriesOption,
 	shownFor,
 } from './fields';
-import { nodeParameter, operationInput } from './operationInput';
+import { nodeParameter, nodeVersion, operationInput } from './operationInput';
 
 const fileToDownload = {
 	placeholder: '/inbound/orders.csv',
@@ -44,7 +45,7 @@ export const description: INodeProperties[] = [
 			verifyChecksumOption,
 		]),
 	]),
-	...inVersion(2, [
+	...inVersion(LAYOUT_2_VERSIONS, [
 		remotePathField('download', fileToDownload),
 		outputField,
 		...afterDownloadOptions.map((option) => ownField('download', option)),
@@ -81,6 +82,7 @@ export async function execute(
 			await downloadToBinary(this, session, path, {
 				...(options as DownloadToBinaryOptions),
 				listed,
+				outputModifiedAt: nodeVersion(this) >= 3,
 				doneFiles: options.deleteDoneFile === true ? doneFilesOf(this) : undefined,
 			}),
 	);

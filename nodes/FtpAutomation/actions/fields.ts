@@ -6,17 +6,28 @@ import type { FtpOperation } from './types';
 /** Fields of the action node's operations. */
 
 /**
+ * The node versions with version 2's layout. Version 3 differs only in what Download outputs (the file's modifiedAt):
+ * a new output field can break a saved workflow that maps every field (e.g. into a database table's columns), so
+ * workflows saved with versions 1 and 2 keep their output.
+ */
+export const LAYOUT_2_VERSIONS = [2, 3] as const;
+
+/**
  * The same fields, shown only on nodes of the given version (n8n reads `@version` in displayOptions). Version 1
  * keeps the layout saved workflows refer to; version 2 (what a new node gets) shows the settings that change what an
  * operation does as fields of their own, and keeps a folder in `folder` and a file in `path`, so that switching
  * operation does not carry a folder into a file's field (n8n keeps a value while a field of the same name stays).
  */
-export function inVersion(version: number, fields: INodeProperties[]): INodeProperties[] {
+export function inVersion(
+	version: number | readonly number[],
+	fields: INodeProperties[],
+): INodeProperties[] {
+	const versions = typeof version === 'number' ? [version] : [...version];
 	return fields.map((field) => ({
 		...field,
 		displayOptions: {
 			...field.displayOptions,
-			show: { ...field.displayOptions?.show, '@version': [version] },
+			show: { ...field.displayOptions?.show, '@version': versions },
 		},
 	}));
 }

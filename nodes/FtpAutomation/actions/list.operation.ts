@@ -33,6 +33,7 @@ import {
 	concurrencyOption,
 	folderField,
 	inVersion,
+	LAYOUT_2_VERSIONS,
 	optionsField,
 	ownField,
 	remotePathField,
@@ -135,7 +136,7 @@ export const description: INodeProperties[] = [
 		...returnAllFields,
 		optionsField('list', [...listOptions, retriesOption]),
 	]),
-	...inVersion(2, [
+	...inVersion(LAYOUT_2_VERSIONS, [
 		{ ...folderField('list', folderToList), default: '/' },
 		ownField('list', retriesOption),
 		...returnAllFields,

@@ -1,7 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import { DEFAULTS, movePath, type UseSession } from '../transport';
-import { inVersion, optionsField, ownField, remotePathField } from './fields';
+import { inVersion, LAYOUT_2_VERSIONS, optionsField, ownField, remotePathField } from './fields';
 import { operationInput } from './operationInput';
 
 const pathFields: INodeProperties[] = [
@@ -29,7 +29,7 @@ const createDirectoriesOption: INodeProperties = {
 
 export const description: INodeProperties[] = [
 	...inVersion(1, [...pathFields, optionsField('rename', [createDirectoriesOption])]),
-	...inVersion(2, [
+	...inVersion(LAYOUT_2_VERSIONS, [
 		...pathFields,
 		ownField('rename', createDirectoriesOption),
 		optionsField('rename', []),

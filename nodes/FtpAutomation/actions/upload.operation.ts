@@ -18,6 +18,7 @@ import {
 import {
 	concurrencyOption,
 	inVersion,
+	LAYOUT_2_VERSIONS,
 	optionsField,
 	ownField,
 	remotePathField,
@@ -116,7 +117,7 @@ export const description: INodeProperties[] = [
 			...modifiedAtOptions,
 		]),
 	]),
-	...inVersion(2, [
+	...inVersion(LAYOUT_2_VERSIONS, [
 		remotePathField('upload', fileToWrite),
 		...sourceFields,
 		ownField('upload', ifExistsOption),

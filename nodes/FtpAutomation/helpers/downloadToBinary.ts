@@ -41,6 +41,11 @@ export interface DownloadToBinaryOptions {
 	failedFolder?: unknown;
 	/** Delete the marker the listed item's `doneFile` names, once the file was downloaded (and After Download done). */
 	deleteDoneFile?: boolean;
+	/**
+	 * Output the file's modifiedAt (asked from the server when the listed item does not give it): node version 3's
+	 * Download; earlier versions keep the output their saved workflows map.
+	 */
+	outputModifiedAt?: boolean;
 	/** Compare a hash computed while streaming with the server's or a sidecar file's (see transport/integrity/). */
 	verifyChecksum?: boolean;
 	/**
@@ -304,7 +309,9 @@ async function pickUp(
 	json.size = size;
 	Object.assign(json, checksumOutput(checksum));
 	// Left out when the server does not say (as a missing size would be): no output field claims a time nobody knows.
-	const modifiedAt = await modifiedAtOf(session, options.listed, remotePath, downloadPath);
+	const modifiedAt = options.outputModifiedAt
+		? await modifiedAtOf(session, options.listed, remotePath, downloadPath)
+		: null;
 	if (modifiedAt !== null) json.modifiedAt = modifiedAt;
 	// Only now is the file safe in n8n's store, so only now may it leave its folder on the server.
 	if (options.afterDownload === 'delete') {
