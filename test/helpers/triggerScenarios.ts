@@ -17,6 +17,7 @@ import type {
 import { FtpAutomationTrigger } from '../../nodes/FtpAutomation/FtpAutomationTrigger.node';
 import { HARNESS_NODE_NAME, pollNode, readBinary } from '../../tools/n8nHarness';
 import { sha256 } from './nodeRun';
+import { withStoreLimitOf1MiB } from './pickupScenarios';
 
 /** A server the scenarios run against. */
 export interface TriggerTarget {
@@ -39,27 +40,6 @@ export interface TriggerTarget {
 
 const HOUR_AGO = () => new Date(Date.now() - 3600_000);
 const FIXED_TIME = new Date('2024-03-05T06:07:00Z');
-
-/** The binary store's limit that makes a 2 MiB file too large for n8n: a file that can never be downloaded. */
-async function withStoreLimitOfOneMiB<T>(work: () => Promise<T>): Promise<T> {
-	const saved = {
-		mode: process.env.N8N_DEFAULT_BINARY_DATA_MODE,
-		max: process.env.N8N_BINARY_DATA_DATABASE_MAX_FILE_SIZE,
-	};
-	process.env.N8N_DEFAULT_BINARY_DATA_MODE = 'database';
-	process.env.N8N_BINARY_DATA_DATABASE_MAX_FILE_SIZE = '1';
-	try {
-		return await work();
-	} finally {
-		for (const [name, value] of [
-			['N8N_DEFAULT_BINARY_DATA_MODE', saved.mode],
-			['N8N_BINARY_DATA_DATABASE_MAX_FILE_SIZE', saved.max],
-		] as const) {
-			if (value === undefined) delete process.env[name];
-			else process.env[name] = value;
-		}
-	}
-}
 
 async function exists(file: string): Promise<boolean> {
 	return await fsp.stat(file).then(
@@ -286,7 +266,7 @@ export function triggerScenarios(target: () => TriggerTarget): void {
 		const poison = Buffer.alloc(2 * 1024 * 1024, 7);
 		await box.write('poison.bin', poison, new Date(Date.now() - 7200_000));
 		await box.write('good.csv', 'good');
-		await withStoreLimitOfOneMiB(async () => {
+		await withStoreLimitOf1MiB(async () => {
 			expect(summary(await trigger.poll())).toEqual(['fileCreated good.csv']);
 			expect(await box.names()).toEqual(['good.csv']);
 			const failedOnDisk = target().onDisk(path.posix.basename(failedFolder));
