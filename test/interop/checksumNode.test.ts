@@ -9,7 +9,6 @@
  */
 import * as path from 'path';
 
-import { cleanupBinaryData, initBinaryData } from '../../tools/n8nHarness';
 import {
 	ownHashScenarios,
 	sidecarScenarios,
@@ -18,41 +17,24 @@ import {
 } from '../helpers/checksumNodeScenarios';
 import {
 	onDisk,
-	startInteropServers,
 	writeAsUser,
 	type InteropServer,
 	type InteropServerName,
-	type InteropServers,
 } from '../helpers/interopServers';
 import { claimWithSidecarScenarios } from '../helpers/checksumClaimScenarios';
+import { useRealServers } from '../helpers/realServers';
 import { credentialsFor } from '../helpers/nodeRun';
 import {
 	sftpCredentialsFor,
 	sftpOnDisk,
-	startSftpInteropServers,
 	writeAsSftpUser,
 	type SftpInteropInstanceName,
-	type SftpInteropServers,
 } from '../helpers/sftpInteropServers';
 
-let ftpRun: InteropServers;
-let sftpRun: SftpInteropServers;
-
-beforeAll(async () => {
-	await initBinaryData();
-	ftpRun = await startInteropServers();
-	sftpRun = await startSftpInteropServers();
-}, 240_000);
-
-afterAll(async () => {
-	await ftpRun?.stop();
-	await sftpRun?.stop();
-	await cleanupBinaryData();
-}, 60_000);
+const servers = useRealServers();
 
 function ftpServer(name: InteropServerName): InteropServer {
-	const server = ftpRun.servers.find((candidate) => candidate.name === name);
-	if (server === undefined) throw new Error(`${name} did not start`);
+	const server = servers.ftp(name);
 	return server;
 }
 
@@ -74,11 +56,11 @@ function sftpTarget(name: SftpInteropInstanceName, hashes: ChecksumSource): Chec
 	return {
 		name,
 		protocol: 'sftp',
-		credentials: () => sftpCredentialsFor(sftpRun.get(name)),
-		remote: (relative) => path.posix.join(sftpRun.get(name).homeDirectory, relative),
-		disk: (relative) => sftpOnDisk(sftpRun.get(name), relative),
+		credentials: () => sftpCredentialsFor(servers.sftp(name)),
+		remote: (relative) => path.posix.join(servers.sftp(name).homeDirectory, relative),
+		disk: (relative) => sftpOnDisk(servers.sftp(name), relative),
 		write: async (relative, content) => {
-			await writeAsSftpUser(sftpRun.get(name), relative, content);
+			await writeAsSftpUser(servers.sftp(name), relative, content);
 		},
 		hashes,
 	};

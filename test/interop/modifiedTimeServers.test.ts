@@ -9,35 +9,12 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
 
-import { cleanupBinaryData, initBinaryData } from '../../tools/n8nHarness';
-import {
-	makeFolderAsUser,
-	onDisk,
-	startInteropServers,
-	type InteropServers,
-} from '../helpers/interopServers';
+import { makeFolderAsUser, onDisk } from '../helpers/interopServers';
+import { useRealServers } from '../helpers/realServers';
 import { credentialsFor, failingRun, runFtpNode } from '../helpers/nodeRun';
-import {
-	makeFolderAsSftpUser,
-	sftpCredentialsFor,
-	startSftpInteropServers,
-	type SftpInteropServers,
-} from '../helpers/sftpInteropServers';
+import { makeFolderAsSftpUser, sftpCredentialsFor } from '../helpers/sftpInteropServers';
 
-let ftp: InteropServers;
-let sftp: SftpInteropServers;
-
-beforeAll(async () => {
-	await initBinaryData();
-	ftp = await startInteropServers();
-	sftp = await startSftpInteropServers();
-}, 180_000);
-
-afterAll(async () => {
-	await ftp?.stop();
-	await sftp?.stop();
-	await cleanupBinaryData();
-}, 60_000);
+const servers = useRealServers();
 
 /** Where each server under test keeps the uploaded folder, and how to reach it. */
 interface Target {
@@ -50,7 +27,7 @@ interface Target {
 
 async function targetOn(name: string): Promise<Target> {
 	if (name === 'proftpd-explicit' || name === 'vsftpd-explicit') {
-		const server = ftp.servers.find((each) => each.name === name)!;
+		const server = servers.ftp(name);
 		await makeFolderAsUser(server, '/times');
 		return {
 			credentials: credentialsFor(server, 'explicit'),
@@ -59,7 +36,7 @@ async function targetOn(name: string): Promise<Target> {
 			local: onDisk(server, '/times'),
 		};
 	}
-	const instance = sftp.get(name as 'openssh' | 'proftpd-sftp');
+	const instance = servers.sftp(name as 'openssh' | 'proftpd-sftp');
 	const remote = path.posix.join(instance.homeDirectory, 'times');
 	return {
 		credentials: sftpCredentialsFor(instance),

@@ -9,12 +9,8 @@
 import * as path from 'path';
 import type { ICredentialDataDecryptedObject, INodeExecutionData } from 'n8n-workflow';
 
-import {
-	startInteropServers,
-	writeAsUser,
-	type InteropServerName,
-	type InteropServers,
-} from '../helpers/interopServers';
+import { writeAsUser, type InteropServerName } from '../helpers/interopServers';
+import { useRealServers } from '../helpers/realServers';
 import { credentialsFor, runWithLog } from '../helpers/nodeRun';
 import {
 	listOn,
@@ -27,24 +23,11 @@ import {
 } from '../helpers/selectionScenario';
 import {
 	sftpCredentialsFor,
-	startSftpInteropServers,
 	writeAsSftpUser,
 	type SftpInteropInstanceName,
-	type SftpInteropServers,
 } from '../helpers/sftpInteropServers';
 
-let ftpRun: InteropServers;
-let sftpRun: SftpInteropServers;
-
-beforeAll(async () => {
-	ftpRun = await startInteropServers();
-	sftpRun = await startSftpInteropServers();
-}, 180_000);
-
-afterAll(async () => {
-	await ftpRun?.stop();
-	await sftpRun?.stop();
-}, 60_000);
+const servers = useRealServers();
 
 interface Target {
 	credentials: ICredentialDataDecryptedObject;
@@ -55,7 +38,7 @@ interface Target {
 }
 
 function ftpTarget(name: InteropServerName): Target {
-	const server = ftpRun.servers.find((candidate) => candidate.name === name)!;
+	const server = servers.ftp(name);
 	return {
 		credentials: credentialsFor(server, 'explicit'),
 		protocol: 'ftp',
@@ -65,7 +48,7 @@ function ftpTarget(name: InteropServerName): Target {
 }
 
 function sftpTarget(name: SftpInteropInstanceName): Target {
-	const instance = sftpRun.get(name);
+	const instance = servers.sftp(name);
 	return {
 		credentials: sftpCredentialsFor(instance),
 		protocol: 'sftp',

@@ -12,45 +12,28 @@ import * as path from 'path';
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
 import { FtpAutomationTrigger } from '../../nodes/FtpAutomation/FtpAutomationTrigger.node';
-import { cleanupBinaryData, initBinaryData, pollNode } from '../../tools/n8nHarness';
+import { pollNode } from '../../tools/n8nHarness';
 import {
 	makeFolderAsUser,
 	onDisk,
-	startInteropServers,
 	writeAsUser,
 	type InteropServerName,
-	type InteropServers,
 } from '../helpers/interopServers';
+import { useRealServers } from '../helpers/realServers';
 import { credentialsFor } from '../helpers/nodeRun';
 import {
 	makeFolderAsSftpUser,
 	sftpCredentialsFor,
 	sftpOnDisk,
-	startSftpInteropServers,
 	writeAsSftpUser,
 	type SftpInteropInstanceName,
-	type SftpInteropServers,
 } from '../helpers/sftpInteropServers';
 import { triggerScenarios, type TriggerTarget } from '../helpers/triggerScenarios';
 
-let ftp: InteropServers;
-let sftp: SftpInteropServers;
-
-beforeAll(async () => {
-	await initBinaryData();
-	ftp = await startInteropServers();
-	sftp = await startSftpInteropServers();
-}, 240_000);
-
-afterAll(async () => {
-	await ftp?.stop();
-	await sftp?.stop();
-	await cleanupBinaryData();
-}, 60_000);
+const servers = useRealServers();
 
 function ftpServer(name: InteropServerName): TriggerTarget {
-	const server = ftp.servers.find((candidate) => candidate.name === name);
-	if (server === undefined) throw new Error(`${name} did not start`);
+	const server = servers.ftp(name);
 	return {
 		protocol: 'ftp',
 		credentials: { ftpAutomationApi: credentialsFor(server, 'explicit') },
@@ -64,7 +47,7 @@ function ftpServer(name: InteropServerName): TriggerTarget {
 }
 
 function sftpServer(name: SftpInteropInstanceName): TriggerTarget {
-	const instance = sftp.get(name);
+	const instance = servers.sftp(name);
 	return {
 		protocol: 'sftp',
 		credentials: { sftpAutomationApi: sftpCredentialsFor(instance) },
