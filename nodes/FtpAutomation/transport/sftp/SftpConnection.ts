@@ -37,7 +37,7 @@ function since(started: number): string {
 export class SftpConnection implements RemoteConnection {
 	homeDirectory = '/';
 	private readonly requests: SftpRequests;
-	/** Whether the server answers check-file: undefined until Verify Checksum asks. */
+	/** Whether the server answers check-file: undefined until Verify Checksum asks (once: `checkFileProbe`). */
 	private checksFiles: boolean | undefined;
 	private checkFileProbe: Promise<boolean> | undefined;
 
@@ -108,19 +108,18 @@ export class SftpConnection implements RemoteConnection {
 
 	/** Asked only for Verify Checksum, once per connection, where VERSION did not announce check-file. */
 	async checksumsOffered(): Promise<readonly ChecksumAlgorithm[]> {
-		this.checksFiles ??= CHECK_FILE_EXTENSIONS.some((name) => name in this.extensions);
-		if (!this.checksFiles) {
-			this.checkFileProbe ??= answersCheckFile(
-				this.client,
-				this.homeDirectory,
-				this.settings.timeoutMs,
-			);
-			this.checksFiles = await this.logged(
-				'CHECK-FILE (is it offered?)',
-				this.homeDirectory,
-				async () => await this.requests.whileConnected(async () => await this.checkFileProbe!),
-			);
-		}
+		this.checkFileProbe ??= CHECK_FILE_EXTENSIONS.some((name) => name in this.extensions)
+			? Promise.resolve(true)
+			: this.logged(
+					'CHECK-FILE (is it offered?)',
+					this.homeDirectory,
+					async () =>
+						await this.requests.whileConnected(
+							async () =>
+								await answersCheckFile(this.client, this.homeDirectory, this.settings.timeoutMs),
+						),
+				);
+		this.checksFiles = await this.checkFileProbe;
 		return this.capabilities.checksums ?? [];
 	}
 
