@@ -193,6 +193,7 @@ async function runBulk(mode: BinaryDataMode): Promise<void> {
 		[`${mode}: peak FTP connections (server side, limit ${WORKFLOWS * CONCURRENCY})`]:
 			connections.peak,
 		[`${mode}: connection samples`]: connections.samples,
+		[`${mode}: most one read alone listed / single reads above the limit, not confirmed`]: `${connections.singleReadPeak} / ${connections.unconfirmedOverLimit}`,
 		[`${mode}: client processes at a peak above the limit (PID: connections)`]: JSON.stringify(
 			connections.clientsAtPeak ?? {},
 		),

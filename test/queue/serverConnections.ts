@@ -10,20 +10,17 @@ import { promises as fsp } from 'fs';
 const ESTABLISHED = '01';
 const SAMPLE_EVERY_MS = 5;
 
-/** Established TCP connections whose local port is `port` (IPv4; the server listens on 127.0.0.1). */
-export async function establishedOnPort(port: number): Promise<number> {
-	return (await snapshot(port)).server;
-}
-
 /**
- * One read of the kernel's table. Server sockets are counted once per client end (a set): /proc/net/tcp is produced
- * in pieces while sockets come and go, and may then list a socket twice (counted line by line, 37 appeared here for
- * the 32 connections the workers held).: the server's established sockets on `port`, and the states of their client ends
- * (the sockets on loopback whose remote end is that server socket), e.g. `{"01": 32, "05": 5}`.
+ * One read of the kernel's table: the server's established sockets on `port` (by their remote end, the client's
+ * address), and the states of their client ends (the sockets on loopback whose remote end is that server socket),
+ * e.g. `{"01": 32, "05": 5}`. One read is not one instant: /proc/net/tcp is produced in pieces while sockets come and
+ * go, so it can list a socket twice, or a socket that closed early in the read beside one that opened late in it
+ * (a server end still established while its client end was already in FIN_WAIT2 has been seen here). `sampleConnections`
+ * therefore only counts what two consecutive reads agree on.
  */
 async function snapshot(
 	port: number,
-): Promise<{ server: number; clientStates: Record<string, number> }> {
+): Promise<{ serverEnds: Set<string>; clientEnds: Map<string, string> }> {
 	const table = await fsp.readFile('/proc/net/tcp', 'utf8');
 	const hexPort = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
 	const serverEnds = new Set<string>();
@@ -35,12 +32,20 @@ async function snapshot(
 		if (local.endsWith(hexPort) && state === ESTABLISHED) serverEnds.add(remote);
 		else if (remote.endsWith(hexPort)) clientEnds.set(local, state);
 	}
-	const clientStates: Record<string, number> = {};
+	return { serverEnds, clientEnds };
+}
+
+/** The states (kernel codes) of the client ends of `serverEnds`; `none` when the client end was not listed. */
+function clientStatesOf(
+	serverEnds: Iterable<string>,
+	clientEnds: Map<string, string>,
+): Record<string, number> {
+	const states: Record<string, number> = {};
 	for (const end of serverEnds) {
 		const state = clientEnds.get(end) ?? 'none';
-		clientStates[state] = (clientStates[state] ?? 0) + 1;
+		states[state] = (states[state] ?? 0) + 1;
 	}
-	return { server: serverEnds.size, clientStates };
+	return states;
 }
 
 /** Which processes hold the client ends of connections to `port` (by the socket inodes in /proc/PID/fd). */
@@ -66,32 +71,55 @@ async function clientsByProcess(port: number): Promise<Record<string, number>> {
 }
 
 export interface ConnectionSample {
+	/** The most connections that two back-to-back reads agreed on. */
 	peak: number;
+	/** The most one read alone listed (what this sampler counted before it compared two reads). */
+	singleReadPeak: number;
 	/** At the highest count above the limit: client-side sockets to the port per process (PID → count). */
 	clientsAtPeak?: Record<string, number>;
 	/** At the highest count above the limit: the TCP states (kernel codes) of the client ends of the server's sockets. */
 	clientStatesAtPeak?: Record<string, number>;
 	samples: number;
-	/** How many samples saw more than `limit` connections. */
+	/** How many samples saw more than `limit` connections in both reads. */
 	overLimit: number;
+	/** How many single reads listed more than `limit`, not confirmed by the read right after them. */
+	unconfirmedOverLimit: number;
 }
 
-/** Samples until `stop()`; `stop()` resolves with the peak and how many samples were taken. */
+/**
+ * Samples until `stop()`. A sample is two reads of the table, one right after the other; it counts the server sockets
+ * established in both. A socket's established state is one stretch of time, so every socket in both reads was
+ * established at the moment the first read ended: the count is never more than were open at once, whatever the reads
+ * saw of sockets opening and closing while they were produced. An excess that lasts longer than a read (a fifth
+ * connection in an execution lasts at least one transfer) is still counted.
+ */
 export function sampleConnections(
 	port: number,
 	limit: number,
 ): { stop: () => Promise<ConnectionSample> } {
-	const result: ConnectionSample = { peak: 0, samples: 0, overLimit: 0 };
+	const result: ConnectionSample = {
+		peak: 0,
+		singleReadPeak: 0,
+		samples: 0,
+		overLimit: 0,
+		unconfirmedOverLimit: 0,
+	};
 	let running = true;
 	const loop = (async () => {
 		while (running) {
-			const { server: count, clientStates } = await snapshot(port);
+			const first = await snapshot(port);
+			const second = await snapshot(port);
+			const both = [...first.serverEnds].filter((end) => second.serverEnds.has(end));
 			result.samples++;
-			result.peak = Math.max(result.peak, count);
-			if (count > limit) {
+			result.peak = Math.max(result.peak, both.length);
+			for (const read of [first, second]) {
+				result.singleReadPeak = Math.max(result.singleReadPeak, read.serverEnds.size);
+				if (read.serverEnds.size > limit && both.length <= limit) result.unconfirmedOverLimit++;
+			}
+			if (both.length > limit) {
 				result.overLimit++;
-				if (count >= result.peak) {
-					result.clientStatesAtPeak = clientStates;
+				if (both.length >= result.peak) {
+					result.clientStatesAtPeak = clientStatesOf(both, second.clientEnds);
 					result.clientsAtPeak = await clientsByProcess(port);
 				}
 			}
