@@ -5,11 +5,7 @@ import type {
 	INodeProperties,
 } from 'n8n-workflow';
 
-import {
-	hasSelectionRules,
-	selectionOptions,
-	selectionRulesOf,
-} from '../descriptions/selectionFields';
+import { selectionOptions, selectionRulesOf } from '../descriptions/selectionFields';
 import {
 	globFilterField,
 	walkLimitOptions,
@@ -17,12 +13,9 @@ import {
 	type WalkLimitOptions,
 } from '../descriptions/sharedFields';
 import {
-	checkSelectionRules,
 	DEFAULTS,
-	selectEntries,
 	sortEntries,
-	timesNeeded,
-	walkFolders,
+	walkSelected,
 	type IncludeEntries,
 	type ListEntry,
 	type SortBy,
@@ -158,24 +151,15 @@ export async function execute(
 		sortBy?: SortBy;
 		sortDirection?: SortDirection;
 	};
-	const rules = selectionRulesOf(input.options);
-	const selecting = hasSelectionRules(rules);
-	if (selecting) checkSelectionRules(rules);
-	// A marker must be seen even where Filter hides it: with Done File, Filter is applied after the walk.
-	const markersNeeded = (rules.doneFile ?? '').trim() !== '';
-	const walked = await walkFolders(use, input.path, {
-		filter: markersNeeded ? undefined : options.filter,
-		timesFor: selecting ? timesNeeded(rules) : undefined,
-		include: options.include,
-		recursive: options.recursive,
-		retries: options.retries ?? DEFAULTS.retries,
-		limits: walkLimitsOf(options),
-	});
-	let entries: ListEntry[] = walked;
-	if (selecting) {
-		const listedFolder = await use(async (session) => session.resolve(input.path, input.pathLabel));
-		entries = selectEntries(walked, listedFolder, rules, Date.now());
-	}
+	const rules = { ...selectionRulesOf(input.options), filter: options.filter };
+	let entries: ListEntry[] = (
+		await walkSelected(use, input.path, input.pathLabel, rules, {
+			include: options.include,
+			recursive: options.recursive,
+			retries: options.retries ?? DEFAULTS.retries,
+			limits: walkLimitsOf(options),
+		})
+	).selected;
 	if (options.sortBy !== undefined)
 		entries = sortEntries(entries, options.sortBy, options.sortDirection);
 	if (nodeParameter(this, 'returnAll', itemIndex, DEFAULTS.listReturnAll) === false) {

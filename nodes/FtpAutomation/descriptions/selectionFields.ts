@@ -95,15 +95,3 @@ export function selectionRulesOf(options: IDataObject): SelectionRules {
 		hideDoneFiles: typeof options.hideDoneFiles === 'boolean' ? options.hideDoneFiles : undefined,
 	};
 }
-
-/** Whether any selection rule beyond Filter is in use (List keeps its plain walk otherwise). */
-export function hasSelectionRules(rules: SelectionRules): boolean {
-	return (
-		(rules.exclude ?? '').trim() !== '' ||
-		rules.minAge !== undefined ||
-		rules.maxAge !== undefined ||
-		rules.minSize !== undefined ||
-		rules.maxSize !== undefined ||
-		(rules.doneFile ?? '').trim() !== ''
-	);
-}

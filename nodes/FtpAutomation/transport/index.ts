@@ -31,11 +31,8 @@ export { explainSftpFailure, toSftpSettings, type SftpSettings } from './sftp';
 export { globFilter, type IncludeEntries, type ListEntry } from './listing';
 export type { ConnectionSettings } from './protocols';
 export {
-	checkSelectionRules,
 	isFolderMarker,
-	selectEntries,
 	sortEntries,
-	timesNeeded,
 	type SelectionRules,
 	type SortBy,
 	type SortDirection,
@@ -54,4 +51,5 @@ export { RemoteSession, type SessionOptions } from './session';
 export { SessionPool } from './sessionPool';
 export { TRANSFER_BUFFER_BYTES } from './streams';
 export { walkFolders, type ListOptions, type UseSession } from './walk/folderWalk';
+export { walkSelected, type SelectedWalk } from './walk/selectedWalk';
 export { DEFAULT_WALK_LIMITS, MAX_WALK_DEPTH, type WalkLimits } from './walk/walkLimits';

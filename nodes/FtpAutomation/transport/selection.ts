@@ -129,6 +129,18 @@ function checkRange(
 	}
 }
 
+/** Whether any selection rule beyond Filter is in use (a walk's own filter is the whole selection otherwise). */
+export function hasSelectionRules(rules: SelectionRules): boolean {
+	return (
+		(rules.exclude ?? '').trim() !== '' ||
+		rules.minAge !== undefined ||
+		rules.maxAge !== undefined ||
+		rules.minSize !== undefined ||
+		rules.maxSize !== undefined ||
+		(rules.doneFile ?? '').trim() !== ''
+	);
+}
+
 /** Refuses rules that could select nothing or name no marker, before anything is listed. */
 export function checkSelectionRules(rules: SelectionRules): void {
 	checkRange(rules.minAge, rules.maxAge, 'age', 's');

@@ -3,12 +3,9 @@ import type { IDataObject } from 'n8n-workflow';
 import { selectionRulesOf } from '../descriptions/selectionFields';
 import { walkLimitsOf, type WalkLimitOptions } from '../descriptions/sharedFields';
 import {
-	checkSelectionRules,
 	DEFAULTS,
 	isTemporaryName,
-	selectEntries,
-	timesNeeded,
-	walkFolders,
+	walkSelected,
 	type ListEntry,
 	type UseSession,
 } from '../transport';
@@ -51,37 +48,32 @@ function isInside(path: string, folder: string): boolean {
  * not new files, when they lie inside the watched folder.
  */
 export async function listWatchedEntries(use: UseSession, watch: Watch): Promise<WatchedEntries> {
-	const rules = { ...selectionRulesOf(watch.options), filter: watch.filter };
-	checkSelectionRules(rules);
-	// A marker must be seen even where Filter hides it: with Done File, Filter is applied after the walk.
-	const markersNeeded = (rules.doneFile ?? '').trim() !== '';
-	const listed = await walkFolders(use, watch.path, {
-		recursive: watch.recursive,
-		filter: markersNeeded ? '' : watch.filter,
-		// vsftpd is asked one MDTM per file: none for the files the rules leave out anyway (e.g. hidden markers).
-		timesFor: timesNeeded(rules),
-		include: watch.event === 'folderCreated' ? 'both' : 'files',
-		retries: DEFAULTS.retries,
-		limits: walkLimitsOf(watch.options),
-	});
-	const { listedFolder, ownFolders } = await use(async (session) => ({
-		listedFolder: session.resolve(watch.path, 'Folder'),
-		ownFolders: PICKUP_FOLDERS.filter(
+	const ownFolders = await use(async (session) =>
+		PICKUP_FOLDERS.filter(
 			({ name }) => typeof watch.options[name] === 'string' && watch.options[name] !== '',
 		).map(({ name, label }) => session.resolve(watch.options[name], label)),
-	}));
-	const hiddenNamesAsked = watch.filter.trim().startsWith('.');
-	const entries = listed.filter(
-		(entry) =>
-			!ownFolders.some((folder) => isInside(entry.path, folder)) &&
-			(entry.type === 'directory' || hiddenNamesAsked || !isTemporaryName(entry.name)),
 	);
-	const selected = selectEntries(entries, listedFolder, rules, Date.now());
+	const hiddenNamesAsked = watch.filter.trim().startsWith('.');
+	const { listed, selected } = await walkSelected(
+		use,
+		watch.path,
+		'Folder',
+		{ ...selectionRulesOf(watch.options), filter: watch.filter },
+		{
+			recursive: watch.recursive,
+			include: watch.event === 'folderCreated' ? 'both' : 'files',
+			retries: DEFAULTS.retries,
+			limits: walkLimitsOf(watch.options),
+		},
+		(entry) =>
+			ownFolders.some((folder) => isInside(entry.path, folder)) ||
+			(entry.type !== 'directory' && !hiddenNamesAsked && isTemporaryName(entry.name)),
+	);
 	return {
 		files: selected.filter((entry) => entry.type === 'file'),
 		folders: selected.filter((entry) => entry.type === 'directory'),
 		listedFiles: new Set(
-			entries.filter((entry) => entry.type === 'file').map((entry) => entry.path),
+			listed.filter((entry) => entry.type === 'file').map((entry) => entry.path),
 		),
 	};
 }
