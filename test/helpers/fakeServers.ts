@@ -82,6 +82,12 @@ export interface ScriptedSession {
 	activeTarget?: { host: string; port: number };
 	/** Closes the control connection. */
 	end(): void;
+	/**
+	 * From now on reads nothing more from the control connection and answers nothing: a peer that stalled. Without it,
+	 * a TLS ClientHello sent after a scripted 234 is read as commands: its random bytes hold a CRLF now and then (1 in
+	 * 600 of Node 20's here), and the `500 Unknown command.` sent back made the client's handshake fail at once.
+	 */
+	stopReading(): void;
 }
 
 export type ScriptedReply =
@@ -175,6 +181,9 @@ export async function scriptedFtpServer(script: FtpScript = {}): Promise<Scripte
 				return await nextData;
 			},
 			end: () => control.end(),
+			stopReading: () => {
+				reading = false;
+			},
 		};
 		const openPassive = async (): Promise<number> => {
 			const dataServer = net.createServer();
@@ -189,9 +198,15 @@ export async function scriptedFtpServer(script: FtpScript = {}): Promise<Scripte
 		};
 
 		let buffered = Buffer.alloc(0);
+		let reading = true;
 		const onData = (chunk: Buffer) => {
+			if (!reading) return;
 			buffered = Buffer.concat([buffered, chunk]);
-			for (let end = buffered.indexOf('\r\n'); end >= 0; end = buffered.indexOf('\r\n')) {
+			for (
+				let end = buffered.indexOf('\r\n');
+				reading && end >= 0;
+				end = buffered.indexOf('\r\n')
+			) {
 				const raw = buffered.subarray(0, end);
 				buffered = buffered.subarray(end + 2);
 				rawCommands.push(Buffer.from(raw));

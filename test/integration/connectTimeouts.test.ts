@@ -129,13 +129,41 @@ async function withScripted<T>(
 function stalledHandshake(): FtpScript {
 	return {
 		tls: certificate,
-		replies: { AUTH: (session) => session.reply('234 Proceed with negotiation.') },
+		replies: {
+			AUTH: (session) => {
+				session.reply('234 Proceed with negotiation.');
+				session.stopReading();
+			},
+		},
 	};
 }
 
 const HANDSHAKE_HINT = 'accepted AUTH TLS but did not complete the TLS handshake';
 
 describe('the TLS handshake after AUTH TLS (234, then silence)', () => {
+	it('the stand-in stays silent after its 234, even when the ClientHello holds a CRLF', async () => {
+		await withScripted(stalledHandshake(), async (server) => {
+			const socket = net.connect(server.port, '127.0.0.1');
+			let received = '';
+			socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
+			const until = async (pattern: RegExp) => {
+				for (let waited = 0; !pattern.test(received) && waited < 5000; waited += 20)
+					await new Promise((resolve) => setTimeout(resolve, 20));
+				expect(received).toMatch(pattern);
+			};
+			await until(/^220 /);
+			socket.write('AUTH TLS\r\n');
+			await until(/\r\n234 /);
+			const afterAuth = received.length;
+			// The start of a TLS record, with a CRLF where a ClientHello's random bytes can have one.
+			socket.write(Buffer.from([0x16, 0x03, 0x01, 0x00, 0x08, 0x01, 0x0d, 0x0a, 0x55, 0x0d, 0x0a]));
+			await new Promise((resolve) => setTimeout(resolve, 300));
+			socket.destroy();
+			expect(received.slice(afterAuth)).toBe('');
+			expect(server.commands).toEqual(['AUTH TLS']);
+		});
+	});
+
 	it(
 		'the node (List) fails within Connection Timeout, naming the TLS handshake',
 		async () => {
