@@ -7,7 +7,6 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { promises as fsp, writeFileSync } from 'node:fs';
-import type { Readable } from 'node:stream';
 
 import { RemoteSession, toConnectionSettings } from '../../nodes/FtpAutomation/transport';
 import { downloadFile } from '../../nodes/FtpAutomation/transport/remoteFiles';
@@ -22,6 +21,7 @@ import {
 	type InteropServers,
 } from '../helpers/interopServers';
 import { remoteFailureOf } from '../helpers/memoryConnection';
+import { recordingStore } from '../helpers/recordingStore';
 import { credentialsFor, failingRun, runFtpNode } from '../helpers/nodeRun';
 
 const hashOf = (algorithm: string, data: Buffer | string) =>
@@ -53,23 +53,6 @@ async function sessionOn(server: InteropServer): Promise<RemoteSession> {
 	return session;
 }
 
-/** n8n's store as the download sees it; `onAllBytes` runs once every byte of `size` has arrived. */
-function store(size: number, onAllBytes: () => void = () => undefined) {
-	const state = { handedOn: false };
-	const consume = async (stream: Readable): Promise<Buffer> => {
-		const chunks: Buffer[] = [];
-		let received = 0;
-		for await (const chunk of stream as AsyncIterable<Buffer>) {
-			chunks.push(chunk);
-			received += chunk.length;
-			if (received === size) onAllBytes();
-		}
-		state.handedOn = true;
-		return Buffer.concat(chunks);
-	};
-	return { consume, state };
-}
-
 describe('ProFTPD with mod_digest', () => {
 	let server: InteropServer;
 	beforeAll(() => {
@@ -81,7 +64,7 @@ describe('ProFTPD with mod_digest', () => {
 		await writeAsUser(server, '/sums/down.bin', content);
 		const session = await sessionOn(server);
 		expect(await session.checksumsOffered()).toEqual(['sha512', 'sha256', 'sha1', 'md5', 'crc32']);
-		const { consume, state } = store(content.length);
+		const { consume, state } = recordingStore(content.length);
 		const result = await downloadFile(session, '/sums/down.bin', consume, { verifyChecksum: true });
 		expect(result.checksum).toEqual({
 			algorithm: 'sha512',
@@ -99,7 +82,7 @@ describe('ProFTPD with mod_digest', () => {
 		const changed = randomBytes(200_000);
 		const file = await writeAsUser(server, '/sums/changing.bin', content);
 		const session = await sessionOn(server);
-		const { consume, state } = store(content.length, () => writeFileSync(file, changed));
+		const { consume, state } = recordingStore(content.length, () => writeFileSync(file, changed));
 		const failure = await remoteFailureOf(
 			downloadFile(session, '/sums/changing.bin', consume, { verifyChecksum: true, retries: 2 }),
 		);
@@ -143,7 +126,7 @@ describe('vsftpd (no hash commands)', () => {
 		await writeAsUser(server, '/side/data.bin.sha256', `${hashOf('sha256', content)}  data.bin\n`);
 		const session = await sessionOn(server);
 		expect(await session.checksumsOffered()).toEqual([]);
-		const { consume } = store(content.length);
+		const { consume } = recordingStore(content.length);
 		const result = await downloadFile(session, '/side/data.bin', consume, { verifyChecksum: true });
 		expect(result.checksum).toEqual({
 			algorithm: 'sha256',
@@ -159,7 +142,7 @@ describe('vsftpd (no hash commands)', () => {
 		await writeAsUser(server, '/side/old.bin', content);
 		await writeAsUser(server, '/side/old.bin.md5', `${wrong} *old.bin\n`);
 		const session = await sessionOn(server);
-		const { consume, state } = store(content.length);
+		const { consume, state } = recordingStore(content.length);
 		const failure = await remoteFailureOf(
 			downloadFile(session, '/side/old.bin', consume, { verifyChecksum: true }),
 		);
@@ -171,7 +154,7 @@ describe('vsftpd (no hash commands)', () => {
 	it('says it cannot compute checksums for a download without a sidecar, downloading nothing', async () => {
 		await writeAsUser(server, '/side/plain.bin', randomBytes(10_000));
 		const session = await sessionOn(server);
-		const { consume, state } = store(10_000);
+		const { consume, state } = recordingStore(10_000);
 		const failure = await remoteFailureOf(
 			downloadFile(session, '/side/plain.bin', consume, { verifyChecksum: true }),
 		);

@@ -8,12 +8,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { promises as fsp, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import type { Readable } from 'node:stream';
 
 import { RemoteSession, toSftpSettings } from '../../nodes/FtpAutomation/transport';
 import { downloadFile } from '../../nodes/FtpAutomation/transport/remoteFiles';
 import { cleanupBinaryData, initBinaryData } from '../../tools/n8nHarness';
 import { remoteFailureOf } from '../helpers/memoryConnection';
+import { recordingStore } from '../helpers/recordingStore';
 import { failingRun, runFtpNode } from '../helpers/nodeRun';
 import {
 	makeFolderAsSftpUser,
@@ -51,23 +51,6 @@ async function sessionOn(server: SftpInteropInstance): Promise<RemoteSession> {
 	return session;
 }
 
-/** n8n's store as the download sees it; `onAllBytes` runs once every byte of `size` has arrived. */
-function store(size: number, onAllBytes: () => void = () => undefined) {
-	const state = { handedOn: false };
-	const consume = async (stream: Readable): Promise<Buffer> => {
-		const chunks: Buffer[] = [];
-		let received = 0;
-		for await (const chunk of stream as AsyncIterable<Buffer>) {
-			chunks.push(chunk);
-			received += chunk.length;
-			if (received === size) onAllBytes();
-		}
-		state.handedOn = true;
-		return Buffer.concat(chunks);
-	};
-	return { consume, state };
-}
-
 describe('ProFTPD mod_sftp (check-file)', () => {
 	let server: SftpInteropInstance;
 	beforeAll(() => {
@@ -79,7 +62,7 @@ describe('ProFTPD mod_sftp (check-file)', () => {
 		await writeAsSftpUser(server, remoteOf(server, 'sums/down.bin'), content);
 		const session = await sessionOn(server);
 		expect(await session.checksumsOffered()).toEqual(['sha512', 'sha256', 'sha1', 'md5']);
-		const { consume, state } = store(content.length);
+		const { consume, state } = recordingStore(content.length);
 		const result = await downloadFile(session, remoteOf(server, 'sums/down.bin'), consume, {
 			verifyChecksum: true,
 		});
@@ -97,7 +80,7 @@ describe('ProFTPD mod_sftp (check-file)', () => {
 		const changed = randomBytes(200_000);
 		const file = await writeAsSftpUser(server, remoteOf(server, 'sums/changing.bin'), content);
 		const session = await sessionOn(server);
-		const { consume, state } = store(content.length, () => writeFileSync(file, changed));
+		const { consume, state } = recordingStore(content.length, () => writeFileSync(file, changed));
 		const failure = await remoteFailureOf(
 			downloadFile(session, remoteOf(server, 'sums/changing.bin'), consume, {
 				verifyChecksum: true,
@@ -150,7 +133,7 @@ describe('OpenSSH (no check-file)', () => {
 		);
 		const session = await sessionOn(server);
 		expect(await session.checksumsOffered()).toEqual([]);
-		const { consume } = store(content.length);
+		const { consume } = recordingStore(content.length);
 		const result = await downloadFile(session, remoteOf(server, 'side/data.bin'), consume, {
 			verifyChecksum: true,
 		});
@@ -165,7 +148,7 @@ describe('OpenSSH (no check-file)', () => {
 	it('says it cannot compute checksums for a download without a sidecar', async () => {
 		await writeAsSftpUser(server, remoteOf(server, 'side/plain.bin'), randomBytes(10_000));
 		const session = await sessionOn(server);
-		const { consume, state } = store(10_000);
+		const { consume, state } = recordingStore(10_000);
 		const failure = await remoteFailureOf(
 			downloadFile(session, remoteOf(server, 'side/plain.bin'), consume, { verifyChecksum: true }),
 		);
