@@ -31,14 +31,15 @@ export async function walkSelected(
 	leaveOut?: (entry: ListEntry) => boolean,
 ): Promise<SelectedWalk> {
 	checkSelectionRules(rules);
+	const selecting = hasSelectionRules(rules);
 	const markersNeeded = (rules.doneFile ?? '').trim() !== '';
 	const walked = await walkFolders(use, path, {
 		...walk,
 		filter: markersNeeded ? undefined : rules.filter,
-		timesFor: hasSelectionRules(rules) ? timesNeeded(rules) : undefined,
+		timesFor: selecting ? timesNeeded(rules) : undefined,
 	});
 	const listed = leaveOut ? walked.filter((entry) => !leaveOut(entry)) : walked;
-	if (!hasSelectionRules(rules)) return { listed, selected: listed };
+	if (!selecting) return { listed, selected: listed };
 	const listedFolder = await use(async (session) => session.resolve(path, pathLabel));
 	return { listed, selected: selectEntries(listed, listedFolder, rules, Date.now()) };
 }
